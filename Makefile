@@ -1,0 +1,41 @@
+# Remise: `make run` to try it, `make test` to check it. Both set everything up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint install messages bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/remise db upgrade
+	$(BIN)/remise demo
+	$(BIN)/remise serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy db
+	$(BIN)/lint-imports
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o remise/locale/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i remise/locale/messages.pot -d remise/locale --no-fuzzy-matching --ignore-obsolete
+
+bench: $(STAMP)
+	$(BIN)/python bench/ledger.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

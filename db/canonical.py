@@ -1,0 +1,83 @@
+"""The one canonical encoding that ledger hashes are computed over.
+
+Canonical JSON is UTF-8 without escapes for non-ASCII text, keys sorted by code
+point at every depth, no insignificant white space, and no floats (amounts are
+cents, measures integers or decimal strings): a float has several spellings, so it
+would let two encoders disagree about a hash. The encoder is orjson, whose sorted
+output is about five times faster than `json.dumps(sort_keys=True)`: the encoding,
+not SHA-256, decides how fast the ledger verifies.
+
+A ledger row is hashed as the canonical JSON object
+`{"actor", "at", "device", "payload", "prev", "seq", "type"}`, where `payload` is
+embedded as the canonical bytes stored in the row. Golden vectors in
+`tests/db/test_canonical.py` pin this; changing it breaks every existing chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+
+GENESIS_HASH = "0" * 64
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+class NotCanonical(ValueError):
+    """The value holds something the canonical encoding refuses (a float, a set…)."""
+
+
+def _check(value: Any, path: str) -> None:
+    if isinstance(value, bool | int | str) or value is None:
+        return
+    if isinstance(value, float):
+        raise NotCanonical(f"{path}: floats are not allowed (use cents or a decimal string)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise NotCanonical(f"{path}: keys must be text, not {type(key).__name__}")
+            _check(item, f"{path}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check(item, f"{path}[{index}]")
+        return
+    raise NotCanonical(f"{path}: {type(value).__name__} has no canonical encoding")
+
+
+def dumps(value: Any) -> bytes:
+    """Canonical JSON bytes of `value`; raises NotCanonical for floats and non-JSON types."""
+    _check(value, "$")
+    try:
+        return orjson.dumps(value, option=_SORTED)
+    except orjson.JSONEncodeError as exc:  # integers beyond 64 bits
+        raise NotCanonical(str(exc)) from exc
+
+
+def row_bytes(
+    *, seq: int, at: str, actor: str, device: int | None, type: str, payload: str, prev: str
+) -> bytes:
+    """Canonical bytes of one ledger row; `payload` is the row's canonical JSON text."""
+    return orjson.dumps(
+        {
+            "actor": actor,
+            "at": at,
+            "device": device,
+            "payload": orjson.Fragment(payload),
+            "prev": prev,
+            "seq": seq,
+            "type": type,
+        },
+        option=_SORTED,
+    )
+
+
+def row_hash(
+    *, seq: int, at: str, actor: str, device: int | None, type: str, payload: str, prev: str
+) -> str:
+    """SHA-256 (hex) of the row's canonical bytes."""
+    data = row_bytes(
+        seq=seq, at=at, actor=actor, device=device, type=type, payload=payload, prev=prev
+    )
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,66 @@
+"""Event names and the shape of their payloads: the only contract between stages.
+
+Every event that changes a device carries `{"changes": {field: [before, after]}}`
+for each projected field it changed (see `PROJECTED_FIELDS`), so that a device's
+current row can be rebuilt from its events alone (`db.replay`). Events may add other
+keys beside `changes` (`where`, `file_sha256`, `comment`…) that say why or how.
+Renaming an event or changing a payload needs a migration and a test vector.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    # device life cycle (see db.lifecycle.TRANSITIONS)
+    DEVICE_RECEIVED = "device.received"
+    DEVICE_LABELLED = "device.labelled"
+    DEVICE_REFURBISHMENT_STARTED = "device.refurbishment_started"
+    DEVICE_REFURBISHED = "device.refurbished"
+    DEVICE_REOPENED = "device.reopened"
+    DEVICE_GRADED = "device.graded"
+    DEVICE_MADE_AVAILABLE = "device.made_available"
+    DEVICE_WITHDRAWN = "device.withdrawn"
+    DEVICE_RESERVED = "device.reserved"
+    DEVICE_RELEASED = "device.released"
+    DEVICE_HANDED_OVER = "device.handed_over"
+    DEVICE_RETURNED = "device.returned"
+    DEVICE_DISMANTLED = "device.dismantled"
+    DEVICE_RECYCLED = "device.recycled"
+    DEVICE_LOST = "device.lost"
+    # device changes that keep its status
+    DEVICE_UPDATED = "device.updated"
+    DEVICE_LABEL_REPRINTED = "device.label_reprinted"
+    # accounts and partners
+    USER_CREATED = "user.created"
+    STRUCTURE_CREATED = "structure.created"
+
+
+# The device columns that events carry and replay rebuilds.
+PROJECTED_FIELDS: tuple[str, ...] = (
+    "code",
+    "batch_id",
+    "category",
+    "brand",
+    "model",
+    "serial",
+    "imei",
+    "asset_tag",
+    "status",
+    "grade",
+    "price_cents",
+    "location",
+    "structure_id",
+    "attributes",
+)
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """`{field: [before, after]}` for each field whose value differs."""
+    return {
+        field: [before.get(field), value]
+        for field, value in after.items()
+        if before.get(field) != value
+    }

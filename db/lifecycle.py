@@ -1,0 +1,222 @@
+"""The device life cycle as data, and the only functions that change a device.
+
+received → labelled → in_refurbishment → refurbished → graded → available →
+reserved → handed_over; side exits parts, recycled and lost; a returned device
+goes back to in_refurbishment. Every change updates the row only if its status is
+still the one read (so two concurrent claims cannot both win) and appends its
+ledger event in the caller's transaction; an illegal move raises before anything
+is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col
+
+from db import codes, ledger
+from db.devices import allocate_codes
+from db.enums import Status
+from db.errors import N_, Conflict, Invalid
+from db.events import PROJECTED_FIELDS, EventType, changes
+from db.models import Device
+
+S, E = Status, EventType
+_LOSABLE = (
+    S.RECEIVED,
+    S.LABELLED,
+    S.IN_REFURBISHMENT,
+    S.REFURBISHED,
+    S.GRADED,
+    S.AVAILABLE,
+    S.RESERVED,
+)
+TRANSITIONS: dict[tuple[Status, Status], EventType] = {
+    (S.RECEIVED, S.LABELLED): E.DEVICE_LABELLED,
+    (S.LABELLED, S.IN_REFURBISHMENT): E.DEVICE_REFURBISHMENT_STARTED,
+    (S.IN_REFURBISHMENT, S.REFURBISHED): E.DEVICE_REFURBISHED,
+    (S.IN_REFURBISHMENT, S.PARTS): E.DEVICE_DISMANTLED,
+    (S.IN_REFURBISHMENT, S.RECYCLED): E.DEVICE_RECYCLED,
+    (S.REFURBISHED, S.GRADED): E.DEVICE_GRADED,
+    (S.REFURBISHED, S.IN_REFURBISHMENT): E.DEVICE_REOPENED,
+    (S.GRADED, S.AVAILABLE): E.DEVICE_MADE_AVAILABLE,
+    (S.GRADED, S.IN_REFURBISHMENT): E.DEVICE_REOPENED,
+    (S.AVAILABLE, S.RESERVED): E.DEVICE_RESERVED,
+    (S.AVAILABLE, S.GRADED): E.DEVICE_WITHDRAWN,
+    (S.RESERVED, S.HANDED_OVER): E.DEVICE_HANDED_OVER,
+    (S.RESERVED, S.AVAILABLE): E.DEVICE_RELEASED,
+    (S.HANDED_OVER, S.IN_REFURBISHMENT): E.DEVICE_RETURNED,
+    **{(state, S.LOST): E.DEVICE_LOST for state in _LOSABLE},
+}
+TERMINAL: frozenset[Status] = frozenset({S.PARTS, S.RECYCLED, S.LOST})
+_DEFAULTS: dict[str, Any] = {name: None for name in PROJECTED_FIELDS} | {"attributes": {}}
+
+
+MAIN_PATH: tuple[Status, ...] = (
+    S.RECEIVED, S.LABELLED, S.IN_REFURBISHMENT, S.REFURBISHED,
+    S.GRADED, S.AVAILABLE, S.RESERVED, S.HANDED_OVER,
+)  # fmt: skip
+
+
+def path_to(target: Status) -> list[Status]:
+    """The statuses a received device passes through to reach `target`, in order.
+
+    Side exits (parts, recycled) leave from in_refurbishment; lost from received.
+    """
+    if target in MAIN_PATH:
+        return list(MAIN_PATH[1 : MAIN_PATH.index(target) + 1])
+    if target == S.LOST:
+        return [S.LOST]
+    return [S.LABELLED, S.IN_REFURBISHMENT, target]
+
+
+def allowed_next(current: Status) -> list[Status]:
+    """The states a device in `current` may move to, in life-cycle order."""
+    return [to for (frm, to) in TRANSITIONS if frm == current]
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+    message = N_(
+        "Device %(device)s is “%(current)s”: it cannot become “%(target)s”. "
+        "Possible next states: %(allowed)s."
+    )
+
+
+class StaleDevice(Conflict):
+    code = "stale_device"
+    message = N_(
+        "Device %(device)s was changed by someone else meanwhile (it is now “%(current)s”). "
+        "Reload it and try again."
+    )
+
+
+class ReservedField(Invalid):
+    code = "reserved_field"
+    message = N_("The field “%(field)s” cannot be changed this way.")
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Status) or hasattr(value, "value") else value
+
+
+def state_of(device: Device) -> dict[str, Any]:
+    """The device's projected fields as plain JSON values."""
+    return {name: _plain(getattr(device, name)) for name in PROJECTED_FIELDS}
+
+
+def initial_changes(device: Device) -> dict[str, list[Any]]:
+    """The `changes` of a `device.received` event: every field set at registration."""
+    return changes(_DEFAULTS, state_of(device))
+
+
+def register(
+    session: Session, *, actor: str, devices: Sequence[Device], extra: dict[str, Any] | None = None
+) -> list[Device]:
+    """Insert new devices as `received`, with fresh codes, and one event each.
+
+    One INSERT for all of them and one ledger append: the bulk path imports take.
+    """
+    if not devices:
+        return []
+    ledger.lock(session)
+    codes = allocate_codes(session, len(devices))
+    rows = []
+    for device, code in zip(devices, codes, strict=True):
+        device.code, device.status = code, Status.RECEIVED
+        rows.append({name: _plain(getattr(device, name)) for name in PROJECTED_FIELDS})
+    table = Device.__table__  # type: ignore[attr-defined]
+    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    for device, (device_id,) in zip(devices, ids, strict=True):
+        device.id = device_id
+    ledger.append_many(
+        session,
+        actor=actor,
+        events=[
+            ledger.NewEvent(
+                E.DEVICE_RECEIVED, {"changes": initial_changes(d), **(extra or {})}, d.id
+            )
+            for d in devices
+        ],
+    )
+    return list(devices)
+
+
+def move(
+    session: Session,
+    device: Device,
+    *,
+    to: Status,
+    actor: str,
+    fields: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Device:
+    """Move `device` to status `to`, changing `fields` with it, and record the event.
+
+    Raises IllegalTransition (nothing written) if the life cycle forbids the move,
+    StaleDevice if another transaction changed the status since it was read.
+    """
+    current = Status(device.status)
+    event_type = TRANSITIONS.get((current, to))
+    if event_type is None:
+        nexts = [state.value for state in allowed_next(current)]
+        error = IllegalTransition(
+            device=codes.display(device.code),
+            current=current.value,
+            target=to.value,
+            allowed=", ".join(f"“{state}”" for state in nexts) or "—",
+        )
+        error.extra = {"current": current.value, "allowed": nexts}
+        raise error
+    _apply(session, device, {**(fields or {}), "status": to}, actor, event_type, extra, current)
+    return device
+
+
+def change(
+    session: Session,
+    device: Device,
+    *,
+    actor: str,
+    fields: dict[str, Any],
+    event: EventType = E.DEVICE_UPDATED,
+    extra: dict[str, Any] | None = None,
+) -> Device:
+    """Change fields other than the status (specs, location…) and record the event."""
+    if "status" in fields or "code" in fields:
+        raise ReservedField(field="status" if "status" in fields else "code")
+    _apply(session, device, fields, actor, event, extra, Status(device.status))
+    return device
+
+
+def _apply(
+    session: Session,
+    device: Device,
+    fields: dict[str, Any],
+    actor: str,
+    event_type: EventType,
+    extra: dict[str, Any] | None,
+    expected: Status,
+) -> None:
+    unknown = set(fields) - set(PROJECTED_FIELDS)
+    if unknown:
+        raise ReservedField(field=sorted(unknown)[0])
+    ledger.lock(session)
+    session.flush()
+    before = state_of(device)
+    after = {name: _plain(value) for name, value in fields.items()}
+    result = session.execute(
+        update(Device)
+        .where(col(Device.id) == device.id, col(Device.status) == expected.value)
+        .values(**after)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(device)
+        raise StaleDevice(device=codes.display(device.code), current=Status(device.status).value)
+    for name, value in fields.items():
+        set_committed_value(device, name, value)
+    payload = {"changes": changes(before, after), **(extra or {})}
+    ledger.append(session, actor=actor, type=event_type, payload=payload, device_id=device.id)

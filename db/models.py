@@ -1,0 +1,139 @@
+"""Shared tables: donors, batches, devices, structures, users, API tokens, the ledger.
+
+Stages add tables of their own in their `models.py`; these are the ones several
+stages read. A device's `status` is written only by `db.lifecycle`, ledger rows only
+by `db.ledger`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from db.enums import Category, Role, Status
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_known")
+
+
+class Donor(SQLModel, table=True):
+    """A company (or person) that gives devices."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    siret: str | None = Field(default=None, max_length=14)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=40)
+    created_at: str = Field(max_length=32)
+
+
+class Batch(SQLModel, table=True):
+    """A donation lot: what one donor gave at one pickup."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    donor_id: int = Field(foreign_key="donor.id", index=True)
+    pickup_date: date
+    site: str = Field(max_length=200)
+    declared: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSONDocument, nullable=False)
+    )
+    workshop: str | None = Field(default=None, max_length=200)
+    closed: bool = Field(default=False)
+    closing_comment: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: str = Field(max_length=32)
+
+
+class Structure(SQLModel, table=True):
+    """A partner social structure that receives devices for the people it helps."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    city: str | None = Field(default=None, max_length=120)
+    contact_email: str | None = Field(default=None, max_length=254)
+    created_at: str = Field(max_length=32)
+
+
+class Device(SQLModel, table=True):
+    """One donated device, identified publicly by its `code`."""
+
+    __table_args__ = (_one_of("category", Category), _one_of("status", Status))
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=8, unique=True)
+    batch_id: int | None = Field(default=None, foreign_key="batch.id", index=True)
+    category: str = Field(sa_type=String(20), index=True)
+    brand: str | None = Field(default=None, max_length=120)
+    model: str | None = Field(default=None, max_length=200)
+    serial: str | None = Field(default=None, max_length=120, index=True)
+    imei: str | None = Field(default=None, max_length=15, index=True)
+    asset_tag: str | None = Field(default=None, max_length=120)
+    status: str = Field(sa_type=String(20), index=True)
+    grade: str | None = Field(default=None, max_length=8, index=True)
+    price_cents: int | None = Field(default=None)
+    location: str | None = Field(default=None, max_length=200)
+    structure_id: int | None = Field(default=None, foreign_key="structure.id", index=True)
+    attributes: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONDocument, nullable=False)
+    )
+
+
+class User(SQLModel, table=True):
+    """A person or a client program that acts in Remise."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (_one_of("role", Role),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(max_length=200)
+    role: str = Field(sa_type=String(20))
+    structure_id: int | None = Field(default=None, foreign_key="structure.id", index=True)
+    password_hash: str | None = Field(default=None, max_length=200)
+    locale: str = Field(default="fr", max_length=8)
+    active: bool = Field(default=True)
+    created_at: str = Field(max_length=32)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token; only its SHA-256 is kept, the token is shown once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    label: str = Field(default="", max_length=120)
+    revoked: bool = Field(default=False)
+    created_at: str = Field(max_length=32)
+
+
+class LedgerEvent(SQLModel, table=True):
+    """One event of the append-only ledger; see `db.ledger` and `db.canonical`."""
+
+    __tablename__ = "ledger_event"
+
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    at: str = Field(max_length=32)
+    actor: str = Field(max_length=120)
+    device_id: int | None = Field(default=None, foreign_key="device.id", index=True)
+    type: str = Field(max_length=64, index=True)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class JobCursor(SQLModel, table=True):
+    """How far a reacting job has read the ledger (see `db.ledger.events_after`)."""
+
+    __tablename__ = "job_cursor"
+
+    name: str = Field(primary_key=True, max_length=80)
+    seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))

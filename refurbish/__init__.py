@@ -1,0 +1,10 @@
+"""Refurbishment: what volunteers do at the bench.
+
+Versioned checklists per category, refurbishment runs and their steps, parts
+replaced, bench probing of the hardware (pyudev, smartctl), data erasure evidence,
+and the outcomes refurbished, parts or recycled.
+
+Writes: `device.refurbishment_started`, `device.refurbished`, `device.dismantled`,
+`device.recycled`, `device.updated` (specs and parts), `device.reopened`.
+Reads: `device.labelled`, `device.returned`.
+"""

@@ -1,0 +1,3 @@
+from remise.cli import main
+
+main()

@@ -1,0 +1,116 @@
+"""User accounts and API tokens."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from db import ledger
+from db.clock import now_iso
+from db.enums import Role
+from db.errors import N_, Conflict, Invalid, Unauthorized
+from db.events import EventType
+from db.models import ApiToken, User
+from remise.auth import Actor
+from remise.security import hash_password, new_token, token_digest, verify_password
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    message = N_("The user name “%(username)s” is already taken.")
+
+
+class BadUsername(Invalid):
+    code = "bad_username"
+    message = N_(
+        "“%(username)s” cannot be a user name: use 2 to 80 lower-case letters, digits, "
+        "dots, hyphens or underscores."
+    )
+
+
+class StructureRequired(Invalid):
+    code = "structure_required"
+    message = N_("A structure user must belong to a structure (give --structure).")
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    role: Role,
+    display_name: str | None = None,
+    structure_id: int | None = None,
+    password: str | None = None,
+    locale: str = "fr",
+) -> tuple[User, str]:
+    """Create a user and its first API token; returns both (the token is shown once)."""
+    username = username.strip().lower()
+    if not _USERNAME.match(username):
+        raise BadUsername(username=username)
+    if role == Role.STRUCTURE and structure_id is None:
+        raise StructureRequired()
+    if session.exec(select(User).where(User.username == username)).first():
+        raise UsernameTaken(username=username)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role.value,
+        structure_id=structure_id if role == Role.STRUCTURE else None,
+        password_hash=hash_password(password) if password else None,
+        locale=locale,
+        created_at=now_iso(),
+    )
+    session.add(user)
+    session.flush()
+    token = issue_token(session, user, label="created with the account")
+    ledger.append(
+        session,
+        actor=actor.ledger_name,
+        type=EventType.USER_CREATED,
+        payload={"user": username, "role": role.value, "structure_id": user.structure_id},
+    )
+    return user, token
+
+
+def issue_token(session: Session, user: User, *, label: str) -> str:
+    assert user.id is not None
+    token = new_token()
+    session.add(
+        ApiToken(user_id=user.id, token_hash=token_digest(token), label=label, created_at=now_iso())
+    )
+    session.flush()
+    return token
+
+
+def actor_for(user: User) -> Actor:
+    assert user.id is not None
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        structure_id=user.structure_id,
+        locale=user.locale,
+    )
+
+
+def authenticate_token(session: Session, token: str) -> Actor:
+    """The actor a bearer token stands for; Unauthorized if unknown, revoked or inactive."""
+    row = session.exec(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+        .where(ApiToken.token_hash == token_digest(token))
+    ).first()
+    if row is None or row[1].revoked or not row[0].active:
+        raise Unauthorized()
+    return actor_for(row[0])
+
+
+def authenticate_password(session: Session, username: str, password: str) -> Actor:
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        raise Unauthorized(N_("Wrong user name or password."))
+    return actor_for(user)

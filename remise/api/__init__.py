@@ -1,0 +1,1 @@
+"""The service's own routes under `/api/v1` (stages mount theirs in `remise.app`)."""

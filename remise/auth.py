@@ -1,0 +1,63 @@
+"""Who is acting, and what each role may do: the role × permission matrix.
+
+Every API route depends on `require(permission)`; `tests/remise/test_auth.py`
+checks that no route under `/api/v1` is left without one. Structure users are
+further confined to their own structure's data by the routes' scope checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from db.enums import Role
+
+ALL_ROLES = frozenset(Role)
+STAFF = frozenset({Role.COORDINATOR, Role.BENCH, Role.WORKSHOP})
+
+
+class Permission(StrEnum):
+    DEVICES_READ = "devices.read"
+    DEVICES_HISTORY = "devices.history"
+    LEDGER_VERIFY = "ledger.verify"
+    STRUCTURES_READ = "structures.read"
+    STRUCTURES_MANAGE = "structures.manage"
+    ME = "me"
+
+
+POLICY: dict[Permission, frozenset[Role]] = {
+    Permission.DEVICES_READ: ALL_ROLES,
+    Permission.DEVICES_HISTORY: ALL_ROLES,
+    Permission.LEDGER_VERIFY: frozenset({Role.COORDINATOR}),
+    Permission.STRUCTURES_READ: frozenset({Role.COORDINATOR, Role.STRUCTURE}),
+    Permission.STRUCTURES_MANAGE: frozenset({Role.COORDINATOR}),
+    Permission.ME: ALL_ROLES,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated user a request or command acts for."""
+
+    user_id: int | None
+    username: str
+    role: Role
+    structure_id: int | None = None
+    locale: str = "fr"
+
+    @property
+    def ledger_name(self) -> str:
+        """How the ledger names this actor."""
+        return self.username
+
+    def may(self, permission: Permission) -> bool:
+        return self.role in POLICY[permission]
+
+    @property
+    def is_structure(self) -> bool:
+        return self.role == Role.STRUCTURE
+
+
+def system_actor(name: str) -> Actor:
+    """An actor for the CLI and jobs: `cli:alice`, `job:ledger-check`."""
+    return Actor(user_id=None, username=name, role=Role.COORDINATOR)

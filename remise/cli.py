@@ -1,0 +1,223 @@
+"""The `remise` command line (typer): database, server, demo data, users, ledger.
+
+Each command is the transaction owner of what it does: it commits all of it or
+nothing. Errors a person can fix print one line in the configured language and exit
+with status 1; the success output of scripts' favourite commands stays parseable.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import Engine
+
+from db import ledger, migrate, replay
+from db.engine import make_engine, transaction
+from db.enums import Role
+from db.errors import DomainError
+from distribution.service import ensure_structure
+from remise import demo
+from remise.accounts import create_user
+from remise.auth import Actor, system_actor
+from remise.i18n import gettext
+from remise.settings import Settings
+
+app = typer.Typer(
+    help="Remise: donated devices from intake to partner structures.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage user accounts and API tokens.", no_args_is_help=True)
+ledger_app = typer.Typer(help="Check the hash-chained ledger.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(ledger_app, name="ledger")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(
+        f"[bold red]Erreur :[/] {message}"
+        if _settings().default_locale == "fr"
+        else f"[bold red]Error:[/] {message}"
+    )
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _engine(*, migrated: bool = True) -> Iterator[Engine]:
+    settings = _settings()
+    engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    try:
+        if migrated:
+            migrate.check_current(engine)
+        yield engine
+    except DomainError as exc:
+        _fail(gettext(settings.default_locale, exc.template, **exc.params))
+    finally:
+        engine.dispose()
+
+
+def _cli_actor() -> Actor:
+    return system_actor(f"cli:{getpass.getuser()}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Create the tables or bring them up to date (safe to run again)."""
+    with _engine(migrated=False) as engine:
+        migrate.upgrade(engine, revision)
+        out.print(f"Database at revision {migrate.current_revision(engine)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the one this Remise needs."""
+    with _engine(migrated=False) as engine:
+        current = migrate.current_revision(engine) or "none"
+        out.print(f"current: {current}  needed: {migrate.head_revision()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+) -> None:
+    """Serve the web pages and the API (OpenAPI at /docs)."""
+    import uvicorn
+
+    with _engine():
+        pass  # refuses an unmigrated database before uvicorn starts
+    out.print(f"Remise on http://{host}:{port}  (API documentation: http://{host}:{port}/docs)")
+    uvicorn.run("remise.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command("demo")
+def demo_command(
+    devices: Annotated[
+        int, typer.Option(min=0, help="make sure N extra devices exist, spread over the stages")
+    ] = 0,
+) -> None:
+    """Seed demo data once (idempotent); print the demo logins the first time."""
+    if _settings().environment == "production":
+        _fail("refusing to seed demo data into a production database")
+    with _engine() as engine:
+        with transaction(engine) as session:
+            logins = demo.seed(session)
+        if logins is None:
+            out.print("Demo data already present.")
+        else:
+            _print_logins(logins)
+        if devices:
+            with Progress(console=out) as progress, transaction(engine) as session:
+                task = progress.add_task("extra devices", total=devices)
+                added = demo.seed_extra(
+                    session, devices, progress=lambda n: progress.advance(task, n)
+                )
+            out.print(f"{added} extra devices added.")
+
+
+def _print_logins(logins: list[demo.Login]) -> None:
+    table = Table(title="Demo logins (password = demo-<user>)")
+    for column in ("user", "password", "role"):
+        table.add_column(column)
+    table.add_column("API token", overflow="fold", no_wrap=False, min_width=47)
+    for login in logins:
+        table.add_row(login.username, login.password, login.role, login.token)
+    out.print(table)
+
+
+@user_app.command("create")
+def user_create(
+    role: Annotated[Role, typer.Option(help="what the user may do")],
+    name: Annotated[str, typer.Option(help="user name, used to log in")],
+    structure: Annotated[
+        str | None, typer.Option(help="structure of a structure user (created if new)")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(help="password for the web pages (none: API only)")
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="name shown in pages")] = None,
+) -> None:
+    """Create a user; its API token is printed alone on the last line."""
+    actor = _cli_actor()
+    with _engine() as engine:
+        try:
+            with transaction(engine) as session:
+                structure_id = None
+                if structure:
+                    structure_id = ensure_structure(session, actor, name=structure).id
+                _user, token = create_user(
+                    session, actor, username=name, role=role, display_name=display_name,
+                    structure_id=structure_id, password=password,
+                )  # fmt: skip
+        except DomainError as exc:
+            _fail(gettext(_settings().default_locale, exc.template, **exc.params))
+    err.print(f"User {name.lower()} ({role.value}) created. API token:")
+    print(token)
+
+
+@ledger_app.command("head")
+def ledger_head() -> None:
+    """Print the newest event as SEQ:HASH, to publish or keep with a backup."""
+    with _engine() as engine, transaction(engine, read_only=True) as session:
+        print(ledger.head(session))
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    head: Annotated[str | None, typer.Option(help="a head published earlier, SEQ:HASH")] = None,
+) -> None:
+    """Walk the whole chain; exit 1 and print the first bad event if it is broken."""
+    try:
+        expected = ledger.Head.parse(head) if head else None
+    except ValueError as exc:
+        _fail(str(exc))
+    with _engine() as engine, transaction(engine, read_only=True) as session:
+        result = ledger.verify(session, expected_head=expected)
+    if not result.ok:
+        err.print(f"[bold red]Ledger broken at event {result.first_bad_seq}[/]: {result.reason}")
+        print(f"first bad event: {result.first_bad_seq}")
+        raise typer.Exit(1)
+    out.print(f"Ledger intact: {result.checked} events, head {result.head}")
+
+
+@ledger_app.command("replay")
+def ledger_replay(
+    repair: Annotated[
+        bool, typer.Option(help="set differing fields back to the ledger's values")
+    ] = False,
+) -> None:
+    """Rebuild every device from its events and list where the tables differ."""
+    with _engine() as engine, transaction(engine, read_only=not repair) as session:
+        found = replay.differences(session)
+        for diff in found[:200]:
+            out.print(f"{diff.code} {diff.field}: table {diff.table!r}, ledger {diff.ledger!r}")
+        if found and repair:
+            out.print(f"{replay.repair(session, found)} devices set back to the ledger's values.")
+    if not found:
+        out.print("Tables and ledger agree.")
+    elif not repair:
+        err.print(f"{len(found)} differences (run with --repair to fix the tables).")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,183 @@
+"""Demo data: a donor, a batch, two structures, the four roles, a device at each stage.
+
+`seed` runs once: a second call finds the demo coordinator and adds nothing.
+`seed_extra` makes sure at least N extra devices exist, spread over the stages,
+for trying Remise at scale and for benchmarks. Every device gets there through the
+life cycle, so its history replays like a real one.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from db import lifecycle
+from db.clock import now_iso
+from db.enums import Category, Role, Status
+from db.models import Batch, Device, Donor, User
+from distribution.service import ensure_structure
+from intake.rules import luhn_check_digit
+from remise.accounts import create_user
+from remise.auth import system_actor
+
+DEMO_ACTOR = system_actor("demo")
+EXTRA_TAG = "demo-extra"
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+    role: str
+    token: str
+
+
+def imei(serial_number: int) -> str:
+    """A well-formed IMEI (Luhn-valid) on a reserved demo TAC."""
+    body = f"35{serial_number:012d}"[:14]
+    return body + luhn_check_digit(body)
+
+
+# (category, brand, model, target status, fields set on the way)
+A, B, C = ({"grade": g, "price_cents": p} for g, p in (("A", 8000), ("B", 6000), ("C", 3000)))
+SHOWCASE: list[tuple[Category, str, str, Status, dict[str, Any]]] = [
+    (Category.LAPTOP, "Lenovo", "ThinkPad T480", Status.RECEIVED, {}),
+    (Category.LAPTOP, "Dell", "Latitude 5490", Status.LABELLED, {}),
+    (Category.LAPTOP, "HP", "EliteBook 840 G5", Status.IN_REFURBISHMENT, {}),
+    (Category.SMARTPHONE, "Samsung", "Galaxy A52", Status.REFURBISHED, {}),
+    (Category.DESKTOP, "Dell", "OptiPlex 7060", Status.GRADED, A),
+    (Category.LAPTOP, "Lenovo", "ThinkPad T470", Status.AVAILABLE, B),
+    (Category.TABLET, "Samsung", "Galaxy Tab A 10.1", Status.RESERVED, B),
+    (Category.SMARTPHONE, "Apple", "iPhone 8", Status.HANDED_OVER, C),
+    (Category.LAPTOP, "Acer", "Aspire 5", Status.PARTS, {}),
+    (Category.BASIC_PHONE, "Nokia", "105", Status.RECYCLED, {}),
+]
+
+
+def _walk(
+    session: Session, device: Device, target: Status, fields: dict[str, Any], structures: list[int]
+) -> None:
+    for step in lifecycle.path_to(target):
+        extra: dict[str, Any] = {}
+        if step == Status.GRADED:
+            extra = {k: fields[k] for k in ("grade", "price_cents") if k in fields}
+        if step == Status.RESERVED:
+            extra = {"structure_id": structures[(device.id or 0) % len(structures)]}
+        lifecycle.move(session, device, to=step, actor=DEMO_ACTOR.ledger_name, fields=extra)
+
+
+def _batch(session: Session, donor: Donor, site: str, declared: dict[str, int]) -> Batch:
+    assert donor.id is not None
+    batch = Batch(
+        donor_id=donor.id,
+        pickup_date=date(2026, 11, 2),
+        site=site,
+        declared=declared,
+        workshop="Atelier du Bocage",
+        created_at=now_iso(),
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def _structures(session: Session) -> list[int]:
+    names = ("Centre social La Passerelle", "Mission locale Nantes Sud")
+    return [ensure_structure(session, DEMO_ACTOR, name=n).id or 0 for n in names]
+
+
+def seed(session: Session) -> list[Login] | None:
+    """Seed the showcase once; returns the demo logins, or None if already seeded."""
+    if session.exec(select(User).where(User.username == "coordinatrice")).first():
+        return None
+    structures = _structures(session)
+    donor = Donor(name="Banque Solidaire de l'Ouest", siret="73282932000074",
+                  contact_name="Claire Martin", contact_email="dons@bso.example",
+                  created_at=now_iso())  # fmt: skip
+    session.add(donor)
+    session.flush()
+    batch = _batch(session, donor, "Nantes, siège", {"laptop": 6, "desktop": 1, "smartphone": 2,
+                                                     "tablet": 1, "basic_phone": 1})  # fmt: skip
+    new = [
+        Device(category=cat, brand=brand, model=model, batch_id=batch.id,
+               serial=f"DEMO{index:05d}", asset_tag=f"BSO-{1000 + index}",
+               imei=imei(index) if cat in (Category.SMARTPHONE, Category.BASIC_PHONE) else None)
+        for index, (cat, brand, model, _target, _fields) in enumerate(SHOWCASE, start=1)
+    ]  # fmt: skip
+    lifecycle.register(
+        session, actor=DEMO_ACTOR.ledger_name, devices=new, extra={"where": batch.site}
+    )
+    for device, (_c, _b, _m, target, fields) in zip(new, SHOWCASE, strict=True):
+        _walk(session, device, target, fields, structures)
+    return _logins(session, structures[0])
+
+
+def _logins(session: Session, structure_id: int) -> list[Login]:
+    people = [("coordinatrice", Role.COORDINATOR, "Coordinatrice (démo)"),
+              ("benevole", Role.BENCH, "Bénévole à l'établi (démo)"),
+              ("atelier", Role.WORKSHOP, "Atelier partenaire (démo)"),
+              ("passerelle", Role.STRUCTURE, "Centre social La Passerelle (démo)")]  # fmt: skip
+    logins = []
+    for username, role, display in people:
+        password = f"demo-{username}"
+        _user, token = create_user(
+            session, DEMO_ACTOR, username=username, role=role, display_name=display,
+            structure_id=structure_id if role == Role.STRUCTURE else None, password=password,
+        )  # fmt: skip
+        logins.append(Login(username, password, role.value, token))
+    return logins
+
+
+def seed_extra(
+    session: Session, count: int, *, progress: Callable[[int], None] | None = None
+) -> int:
+    """Make sure at least `count` extra demo devices exist; returns how many were added."""
+    existing = session.exec(
+        select(func.count())
+        .select_from(Device)
+        .where(func.substr(Device.asset_tag, 1, 10) == EXTRA_TAG)
+    ).one()
+    missing = max(0, count - existing)
+    if not missing:
+        return 0
+    structures = _structures(session)
+    donor = session.exec(select(Donor).order_by(Donor.id)).first()  # type: ignore[arg-type]
+    assert donor is not None, "seed() first"
+    batch = _batch(session, donor, "Entrepôt de Rezé", {})
+    rng = random.Random(existing)
+    chunk = 1000
+    for start in range(0, missing, chunk):
+        devices = [
+            _extra_device(rng, batch, existing + start + i)
+            for i in range(min(chunk, missing - start))
+        ]
+        lifecycle.register(session, actor=DEMO_ACTOR.ledger_name, devices=devices)
+        for device in devices:
+            target = rng.choices(list(Status), weights=_WEIGHTS)[0]
+            _walk(
+                session,
+                device,
+                target,
+                {"grade": rng.choice("ABC"), "price_cents": 5000},
+                structures,
+            )
+        if progress:
+            progress(len(devices))
+    return missing
+
+
+_WEIGHTS = [20, 15, 20, 10, 10, 12, 5, 4, 2, 1, 1]  # same order as Status
+
+
+def _extra_device(rng: random.Random, batch: Batch, number: int) -> Device:
+    category, brand, model, _t, _f = rng.choice(SHOWCASE)
+    phone = category in (Category.SMARTPHONE, Category.BASIC_PHONE)
+    return Device(category=category, brand=brand, model=model, batch_id=batch.id,
+                  serial=f"X{number:09d}", asset_tag=f"{EXTRA_TAG}-{number}",
+                  imei=imei(10_000 + number) if phone else None)  # fmt: skip

@@ -1,0 +1,78 @@
+"""FastAPI dependencies: the request's transaction, its actor, and permission checks.
+
+The request session is the transaction owner for the API: it commits when the
+route returns and rolls back when it raises. GET and HEAD requests get a
+read-only session, which never takes SQLite's write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from db.engine import new_session
+from db.errors import Forbidden, Unauthorized
+from remise.accounts import authenticate_token
+from remise.auth import Actor, Permission
+from remise.settings import Settings
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = new_session(get_engine(request), read_only=request.method in _READ_METHODS)
+    try:
+        yield session
+        if request.method in _READ_METHODS:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_actor(request: Request, session: SessionDep) -> Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    actor = authenticate_token(session, token.strip())
+    request.state.actor = actor
+    if "accept-language" not in request.headers:
+        request.state.locale = actor.locale
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def require(permission: Permission) -> Callable[..., Actor]:
+    """A dependency that lets the request through only if its actor has `permission`."""
+
+    def check(actor: ActorDep) -> Actor:
+        if not actor.may(permission):
+            raise Forbidden()
+        return actor
+
+    check.permission = permission  # type: ignore[attr-defined]  # read by the route audit test
+    return check

@@ -1,0 +1,60 @@
+"""Translations: gettext catalogs managed with Babel, French first.
+
+The `.po` catalogs under `remise/locale/` are the source; they are compiled in
+memory when first needed, so there is no build step and no `.mo` file to forget.
+`make messages` extracts new messages and updates the catalogs.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("fr", "en")
+DEFAULT_LOCALE = "fr"
+CATALOGS = Path(__file__).parent / "locale"
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The compiled catalog for `locale` (English is the source language)."""
+    path = CATALOGS / locale / "LC_MESSAGES" / "messages.po"
+    if locale == "en" or not path.exists():
+        return NullTranslations()
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def gettext(locale: str, message: str, **params: Any) -> str:
+    text = translations(locale).gettext(message)
+    return text % params if params else text
+
+
+def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """Pick a supported locale from an Accept-Language header, best q-value first."""
+    if not accept_language:
+        return default
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        tag, _, quality = part.strip().partition(";q=")
+        try:
+            ranked.append((-float(quality or 1), index, tag.strip().replace("-", "_")))
+        except ValueError:
+            continue
+    preferred = [tag for _, _, tag in sorted(ranked) if tag and tag != "*"]
+    try:
+        found = Locale.negotiate(preferred, list(LOCALES), sep="_")
+    except (UnknownLocaleError, ValueError):
+        found = None
+    return found.language if found else default

@@ -1,0 +1,44 @@
+"""Background jobs (APScheduler), run inside the service process.
+
+Each job owns its transaction and is idempotent, so that a job that runs twice,
+or in two workers, does no harm. Tests call the job functions directly.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+from db import ledger
+from db.engine import transaction
+from remise.settings import Settings
+
+log = logging.getLogger("remise.jobs")
+
+
+def check_ledger(engine: Engine) -> ledger.Verification:
+    """Verify the whole chain; a break is logged as an error naming the first bad row."""
+    with transaction(engine, read_only=True) as session:
+        result = ledger.verify(session)
+    if result.ok:
+        log.info("ledger verified: %d events, head %s", result.checked, result.head)
+    else:
+        log.error("LEDGER BROKEN at event %s: %s", result.first_bad_seq, result.reason)
+    return result
+
+
+def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
+    jobs = BackgroundScheduler(timezone="UTC")
+    jobs.add_job(
+        check_ledger,
+        "interval",
+        args=[engine],
+        minutes=settings.ledger_check_interval_minutes,
+        id="ledger-check",
+        coalesce=True,
+        max_instances=1,
+    )
+    jobs.start()
+    return jobs

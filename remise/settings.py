@@ -1,0 +1,41 @@
+"""Settings, read once from the environment (`REMISE_…`) at the entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REMISE_", env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/remise.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql://user@host/db",
+    )
+    data_dir: Path = Field(default=Path("var"), description="PDFs, uploads and other files")
+    environment: Literal["development", "production"] = "development"
+    secret_key: str = Field(default=DEVELOPMENT_SECRET, description="signs session cookies")
+    default_locale: Literal["fr", "en"] = "fr"
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="NORMAL",
+        description="FULL makes each commit survive a power cut, at one fsync per commit",
+    )
+    scheduler_enabled: bool = True
+    ledger_check_interval_minutes: int = Field(default=60, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "REMISE_SECRET_KEY must be a random value of 32 characters or more in "
+                "production: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return self
