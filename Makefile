@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o remise/locale/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -o remise/locale/messages.pot --no-location --sort-output --omit-header --ignore-dirs ".venv tests bench" .
 	$(BIN)/pybabel update -i remise/locale/messages.pot -d remise/locale --no-fuzzy-matching --ignore-obsolete
 
 bench: $(STAMP)

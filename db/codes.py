@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Any
+
+from db.errors import N_, Message
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BASE = len(ALPHABET)
@@ -24,6 +27,10 @@ _IGNORED = str.maketrans("", "", " -\t\r\n")
 
 class CodeError(ValueError):
     """The text is not a well-formed device code (wrong length, symbol or check)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.message = Message(template, params)
+        super().__init__(str(self.message))
 
 
 def _luhn_sum(values: Iterable[int], *, double_first: bool) -> int:
@@ -60,13 +67,17 @@ def parse(text: str) -> str:
     """Return the canonical code for `text`, or raise CodeError saying what is wrong."""
     code = normalise(text)
     if len(code) != LENGTH:
-        raise CodeError(f"a device code has {LENGTH} characters, not {len(code)}")
+        raise CodeError(
+            N_("a device code has %(expected)s characters, not %(length)s"),
+            expected=LENGTH,
+            length=len(code),
+        )
     bad = [ch for ch in code if ch not in _VALUE]
     if bad:
-        raise CodeError(f"{bad[0]!r} cannot appear in a device code")
+        raise CodeError(N_("“%(symbol)s” cannot appear in a device code"), symbol=bad[0])
     total = _luhn_sum((_VALUE[ch] for ch in reversed(code)), double_first=False)
     if total % BASE:
-        raise CodeError("the check character does not match: the code was mistyped")
+        raise CodeError(N_("the check character does not match: the code was mistyped"))
     return code
 
 

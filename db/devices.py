@@ -29,7 +29,7 @@ def by_code(session: Session, text: str) -> Device:
     try:
         code = codes.parse(text)
     except codes.CodeError as exc:
-        raise InvalidCode(text=text.strip()[:40], reason=str(exc)) from exc
+        raise InvalidCode(text=text.strip()[:40], reason=exc.message) from exc
     device = session.exec(select(Device).where(Device.code == code)).first()
     if device is None:
         raise DeviceNotFound(code=codes.display(code))

@@ -8,12 +8,28 @@ translates and maps once to an HTTP status. Services raise these, never
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 
 def N_(message: str) -> str:
     """Mark a message for translation without translating it (babel extracts it)."""
     return message
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translatable message kept apart from its parameters, to translate later.
+
+    An error parameter may itself be a Message (a reason inside a sentence):
+    `remise.i18n.gettext` translates it first.
+    """
+
+    template: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.template % self.params if self.params else self.template
 
 
 class DomainError(Exception):

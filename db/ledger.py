@@ -141,13 +141,26 @@ def append_many(
         seq += 1
         payload = canonical.dumps(new.payload).decode()
         digest = canonical.row_hash(
-            seq=seq, at=at, actor=actor, device=new.device_id, type=new.type,
-            payload=payload, prev=prev,
-        )  # fmt: skip
+            seq=seq,
+            at=at,
+            actor=actor,
+            device=new.device_id,
+            type=new.type,
+            payload=payload,
+            prev=prev,
+        )
         rows.append(
-            {"seq": seq, "at": at, "actor": actor, "device_id": new.device_id,
-             "type": new.type, "payload": payload, "prev_hash": prev, "hash": digest}
-        )  # fmt: skip
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "device_id": new.device_id,
+                "type": new.type,
+                "payload": payload,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
         appended.append(Appended(seq, digest, at))
         prev = digest
     connection.execute(_INSERT, rows)
@@ -200,8 +213,15 @@ def verify(
             )
         if prev_hash != prev:
             return _broken(result, seq, "its previous hash is not the hash of the row before")
-        document = {"actor": actor, "at": at, "device": device, "payload": fragment(payload),
-                    "prev": prev_hash, "seq": seq, "type": type_}  # fmt: skip
+        document = {
+            "actor": actor,
+            "at": at,
+            "device": device,
+            "payload": fragment(payload),
+            "prev": prev_hash,
+            "seq": seq,
+            "type": type_,
+        }
         if sha256(dumps(document, option=sort)).hexdigest() != digest:
             return _broken(result, seq, "its hash does not match its content")
         if expected_head and seq == expected_head.seq and digest != expected_head.hash:

@@ -25,7 +25,7 @@ from db.events import PROJECTED_FIELDS, EventType, changes
 from db.models import Device
 
 S, E = Status, EventType
-_LOSABLE = (
+MAIN_PATH: tuple[Status, ...] = (
     S.RECEIVED,
     S.LABELLED,
     S.IN_REFURBISHMENT,
@@ -33,7 +33,9 @@ _LOSABLE = (
     S.GRADED,
     S.AVAILABLE,
     S.RESERVED,
+    S.HANDED_OVER,
 )
+_LOSABLE = MAIN_PATH[:-1]  # every state but handed_over, before any exit
 TRANSITIONS: dict[tuple[Status, Status], EventType] = {
     (S.RECEIVED, S.LABELLED): E.DEVICE_LABELLED,
     (S.LABELLED, S.IN_REFURBISHMENT): E.DEVICE_REFURBISHMENT_STARTED,
@@ -53,12 +55,6 @@ TRANSITIONS: dict[tuple[Status, Status], EventType] = {
 }
 TERMINAL: frozenset[Status] = frozenset({S.PARTS, S.RECYCLED, S.LOST})
 _DEFAULTS: dict[str, Any] = {name: None for name in PROJECTED_FIELDS} | {"attributes": {}}
-
-
-MAIN_PATH: tuple[Status, ...] = (
-    S.RECEIVED, S.LABELLED, S.IN_REFURBISHMENT, S.REFURBISHED,
-    S.GRADED, S.AVAILABLE, S.RESERVED, S.HANDED_OVER,
-)  # fmt: skip
 
 
 def path_to(target: Status) -> list[Status]:

@@ -39,8 +39,8 @@ class Difference:
 def project(session: Session) -> dict[int, dict[str, Any]]:
     """Every device's fields as its events leave them, keyed by device id."""
     states: dict[int, dict[str, Any]] = {}
-    result = session.connection().execution_options(stream_results=True, yield_per=5000)
-    for device_id, payload in result.execute(_EVENTS):
+    streamed = {"stream_results": True, "yield_per": 5000}
+    for device_id, payload in session.connection().execute(_EVENTS, execution_options=streamed):
         state = states.setdefault(device_id, dict(_DEFAULTS))
         for name, (_before, after) in orjson.loads(payload).get("changes", {}).items():
             state[name] = after

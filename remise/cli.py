@@ -132,13 +132,15 @@ def demo_command(
 
 
 def _print_logins(logins: list[demo.Login]) -> None:
-    table = Table(title="Demo logins (password = demo-<user>)")
+    table = Table(title="Demo logins")
     for column in ("user", "password", "role"):
         table.add_column(column)
-    table.add_column("API token", overflow="fold", no_wrap=False, min_width=47)
     for login in logins:
-        table.add_row(login.username, login.password, login.role, login.token)
+        table.add_row(login.username, login.password, login.role)
     out.print(table)
+    out.print("API tokens (Authorization: Bearer …):")
+    for login in logins:
+        out.print(f"  {login.username}: {login.token}", soft_wrap=True)
 
 
 @user_app.command("create")
@@ -162,9 +164,14 @@ def user_create(
                 if structure:
                     structure_id = ensure_structure(session, actor, name=structure).id
                 _user, token = create_user(
-                    session, actor, username=name, role=role, display_name=display_name,
-                    structure_id=structure_id, password=password,
-                )  # fmt: skip
+                    session,
+                    actor,
+                    username=name,
+                    role=role,
+                    display_name=display_name,
+                    structure_id=structure_id,
+                    password=password,
+                )
         except DomainError as exc:
             _fail(gettext(_settings().default_locale, exc.template, **exc.params))
     err.print(f"User {name.lower()} ({role.value}) created. API token:")

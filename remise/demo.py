@@ -46,7 +46,8 @@ def imei(serial_number: int) -> str:
 
 # (category, brand, model, target status, fields set on the way)
 A, B, C = ({"grade": g, "price_cents": p} for g, p in (("A", 8000), ("B", 6000), ("C", 3000)))
-SHOWCASE: list[tuple[Category, str, str, Status, dict[str, Any]]] = [
+Showcase = tuple[Category, str, str, Status, dict[str, Any]]
+SHOWCASE: list[Showcase] = [
     (Category.LAPTOP, "Lenovo", "ThinkPad T480", Status.RECEIVED, {}),
     (Category.LAPTOP, "Dell", "Latitude 5490", Status.LABELLED, {}),
     (Category.LAPTOP, "HP", "EliteBook 840 G5", Status.IN_REFURBISHMENT, {}),
@@ -97,19 +98,27 @@ def seed(session: Session) -> list[Login] | None:
     if session.exec(select(User).where(User.username == "coordinatrice")).first():
         return None
     structures = _structures(session)
-    donor = Donor(name="Banque Solidaire de l'Ouest", siret="73282932000074",
-                  contact_name="Claire Martin", contact_email="dons@bso.example",
-                  created_at=now_iso())  # fmt: skip
+    donor = Donor(
+        name="Banque Solidaire de l'Ouest",
+        siret="73282932000074",
+        contact_name="Claire Martin",
+        contact_email="dons@bso.example",
+        created_at=now_iso(),
+    )
     session.add(donor)
     session.flush()
-    batch = _batch(session, donor, "Nantes, siège", {"laptop": 6, "desktop": 1, "smartphone": 2,
-                                                     "tablet": 1, "basic_phone": 1})  # fmt: skip
+    batch = _batch(
+        session,
+        donor,
+        "Nantes, siège",
+        {"laptop": 6, "desktop": 1, "smartphone": 2, "tablet": 1, "basic_phone": 1},
+    )
     new = [
-        Device(category=cat, brand=brand, model=model, batch_id=batch.id,
-               serial=f"DEMO{index:05d}", asset_tag=f"BSO-{1000 + index}",
-               imei=imei(index) if cat in (Category.SMARTPHONE, Category.BASIC_PHONE) else None)
-        for index, (cat, brand, model, _target, _fields) in enumerate(SHOWCASE, start=1)
-    ]  # fmt: skip
+        _device(
+            batch, model, serial=f"DEMO{index:05d}", asset_tag=f"BSO-{1000 + index}", number=index
+        )
+        for index, model in enumerate(SHOWCASE, start=1)
+    ]
     lifecycle.register(
         session, actor=DEMO_ACTOR.ledger_name, devices=new, extra={"where": batch.site}
     )
@@ -119,17 +128,24 @@ def seed(session: Session) -> list[Login] | None:
 
 
 def _logins(session: Session, structure_id: int) -> list[Login]:
-    people = [("coordinatrice", Role.COORDINATOR, "Coordinatrice (démo)"),
-              ("benevole", Role.BENCH, "Bénévole à l'établi (démo)"),
-              ("atelier", Role.WORKSHOP, "Atelier partenaire (démo)"),
-              ("passerelle", Role.STRUCTURE, "Centre social La Passerelle (démo)")]  # fmt: skip
+    people = [
+        ("coordinatrice", Role.COORDINATOR, "Coordinatrice (démo)"),
+        ("benevole", Role.BENCH, "Bénévole à l'établi (démo)"),
+        ("atelier", Role.WORKSHOP, "Atelier partenaire (démo)"),
+        ("passerelle", Role.STRUCTURE, "Centre social La Passerelle (démo)"),
+    ]
     logins = []
     for username, role, display in people:
         password = f"demo-{username}"
         _user, token = create_user(
-            session, DEMO_ACTOR, username=username, role=role, display_name=display,
-            structure_id=structure_id if role == Role.STRUCTURE else None, password=password,
-        )  # fmt: skip
+            session,
+            DEMO_ACTOR,
+            username=username,
+            role=role,
+            display_name=display,
+            structure_id=structure_id if role == Role.STRUCTURE else None,
+            password=password,
+        )
         logins.append(Login(username, password, role.value, token))
     return logins
 
@@ -176,8 +192,23 @@ _WEIGHTS = [20, 15, 20, 10, 10, 12, 5, 4, 2, 1, 1]  # same order as Status
 
 
 def _extra_device(rng: random.Random, batch: Batch, number: int) -> Device:
-    category, brand, model, _t, _f = rng.choice(SHOWCASE)
+    tag = f"{EXTRA_TAG}-{number}"
+    return _device(
+        batch, rng.choice(SHOWCASE), serial=f"X{number:09d}", asset_tag=tag, number=10_000 + number
+    )
+
+
+def _device(
+    batch: Batch, showcase: Showcase, *, serial: str, asset_tag: str, number: int
+) -> Device:
+    category, brand, model, _target, _fields = showcase
     phone = category in (Category.SMARTPHONE, Category.BASIC_PHONE)
-    return Device(category=category, brand=brand, model=model, batch_id=batch.id,
-                  serial=f"X{number:09d}", asset_tag=f"{EXTRA_TAG}-{number}",
-                  imei=imei(10_000 + number) if phone else None)  # fmt: skip
+    return Device(
+        category=category,
+        brand=brand,
+        model=model,
+        batch_id=batch.id,
+        serial=serial,
+        asset_tag=asset_tag,
+        imei=imei(number) if phone else None,
+    )

@@ -17,6 +17,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from db.errors import Message
+
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 CATALOGS = Path(__file__).parent / "locale"
@@ -37,8 +39,16 @@ def translations(locale: str) -> NullTranslations:
 
 
 def gettext(locale: str, message: str, **params: Any) -> str:
+    """`message` in `locale`, with its parameters (translated first if they are Messages)."""
     text = translations(locale).gettext(message)
-    return text % params if params else text
+    if not params:
+        return text
+    return text % {
+        key: gettext(locale, value.template, **value.params)
+        if isinstance(value, Message)
+        else value
+        for key, value in params.items()
+    }
 
 
 def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:

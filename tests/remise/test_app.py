@@ -1,0 +1,76 @@
+"""Start-up: migrations are required, production settings refuse unsafe defaults."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import Engine, text
+
+from db import migrate
+from db.engine import make_engine
+from remise import scheduler
+from remise.app import create_app
+from remise.settings import Settings
+
+
+def test_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with pytest.raises(migrate.NotMigrated, match="run `remise db upgrade` first"):
+        create_app(Settings(database_url=url, scheduler_enabled=False))
+
+
+def test_app_refuses_a_database_behind_the_code(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'ancient'"))
+    with pytest.raises(migrate.NotMigrated, match="ancient"):
+        migrate.check_current(engine)
+
+
+def test_migrations_go_down_and_up_again(engine: Engine) -> None:
+    migrate.downgrade(engine, "base")
+    assert migrate.current_revision(engine) is None
+    migrate.upgrade(engine)
+    migrate.check_current(engine)
+
+
+def test_production_refuses_the_development_secret() -> None:
+    with pytest.raises(ValidationError, match="REMISE_SECRET_KEY"):
+        Settings(environment="production")
+    assert Settings(environment="production", secret_key="x" * 40).environment == "production"
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REMISE_DATABASE_URL", "postgresql://postgres@127.0.0.1/remise")
+    monkeypatch.setenv("REMISE_DEFAULT_LOCALE", "en")
+    settings = Settings()
+    assert settings.database_url.endswith("/remise") and settings.default_locale == "en"
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x' / 'remise.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_ledger_check_job_logs_a_break(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    from db import ledger
+    from db.engine import transaction
+
+    with transaction(engine) as session:
+        for n in range(3):
+            ledger.append(session, actor="a", type="device.updated", payload={"n": n})
+    assert scheduler.check_ledger(engine).ok
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE ledger_event SET payload = :p WHERE seq = 2"), {"p": '{"n":9}'}
+        )
+    with caplog.at_level(logging.ERROR, logger="remise.jobs"):
+        assert scheduler.check_ledger(engine).first_bad_seq == 2
+    assert "LEDGER BROKEN at event 2" in caplog.text

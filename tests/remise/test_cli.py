@@ -1,0 +1,128 @@
+"""The `remise` command line against each backend, as a coordinator or a script uses it."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from remise.app import create_app
+from remise.cli import app
+from remise.settings import Settings
+from tests.factories import auth
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def configured(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REMISE_DATABASE_URL", db_url)
+    monkeypatch.setenv("REMISE_SCHEDULER_ENABLED", "false")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_db_upgrade_is_safe_to_run_again() -> None:
+    code, out, _ = run("db", "upgrade")
+    assert code == 0 and "revision 0001" in out
+    assert run("db", "current")[1].startswith("current: 0001")
+
+
+def test_demo_seeds_once_and_extra_devices_up_to_n() -> None:
+    code, out, _ = run("demo")
+    assert code == 0 and "coordinatrice" in out and "rms_" in out
+    code, out, _ = run("demo")
+    assert code == 0 and "already present" in out
+    assert run("demo", "--devices", "40")[1].rstrip().endswith("40 extra devices added.")
+    assert "0 extra devices added." in run("demo", "--devices", "25")[1]
+    assert run("ledger", "verify")[0] == 0
+    code, out, _ = run("ledger", "replay")
+    assert code == 0 and "agree" in out
+
+
+def test_user_create_prints_a_working_token_on_its_last_line(db_url: str, engine: Engine) -> None:
+    code, out, err = run(
+        "user",
+        "create",
+        "--role",
+        "structure",
+        "--name",
+        "Passerelle",
+        "--structure",
+        "La Passerelle",
+        "--password",
+        "tournesol",
+    )
+    assert code == 0, err
+    token = out.strip().splitlines()[-1]
+    assert token.startswith("rms_")
+    settings = Settings(database_url=db_url, scheduler_enabled=False)
+    with TestClient(create_app(settings, engine=engine)) as client:
+        me = client.get("/api/v1/me", headers=auth(token)).json()
+    assert me["username"] == "passerelle" and me["role"] == "structure" and me["structure_id"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "structure", "--name", "orpheline"], "--structure"),
+        (["--role", "bench", "--name", "x"], "ne peut pas être un nom d'utilisateur"),
+    ],
+)
+def test_user_create_refusals_say_why(args: list[str], message: str) -> None:
+    code, _, err = run("user", "create", *args)
+    assert code == 1 and message in err
+
+
+def test_user_names_are_unique() -> None:
+    assert run("user", "create", "--role", "bench", "--name", "jeanne")[0] == 0
+    code, _, err = run("user", "create", "--role", "bench", "--name", "Jeanne")
+    assert code == 1 and "déjà pris" in err
+
+
+def test_unknown_role_is_refused_by_the_parser() -> None:
+    assert run("user", "create", "--role", "admin", "--name", "x")[0] == 2
+
+
+def test_ledger_verify_names_the_first_bad_event(engine: Engine) -> None:
+    run("demo")
+    code, out, _ = run("ledger", "verify")
+    assert code == 0 and "Ledger intact" in out
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_event SET actor = 'intrus' WHERE seq = 3"))
+    code, out, err = run("ledger", "verify")
+    assert code == 1 and "first bad event: 3" in out and "event 3" in err
+
+
+def test_verify_against_a_published_head_catches_a_truncated_tail(engine: Engine) -> None:
+    run("demo")
+    head = run("ledger", "head")[1].strip()
+    seq = int(head.split(":")[0])
+    assert run("ledger", "verify", "--head", head)[0] == 0
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM ledger_event WHERE seq >= :s"), {"s": seq - 1})
+    assert run("ledger", "verify")[0] == 0
+    code, out, _ = run("ledger", "verify", "--head", head)
+    assert code == 1 and f"first bad event: {seq - 1}" in out
+    assert run("ledger", "verify", "--head", "nonsense")[0] == 1
+
+
+def test_replay_reports_then_repairs_a_hand_edit(engine: Engine) -> None:
+    run("demo")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE device SET grade = 'Z' WHERE status = 'available'"))
+    code, out, err = run("ledger", "replay")
+    assert code == 1 and "grade: table 'Z'" in out and "1 differences" in err
+    assert run("ledger", "replay", "--repair")[0] == 0
+    assert run("ledger", "replay")[0] == 0
+
+
+def test_commands_refuse_an_unmigrated_database(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("REMISE_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    for args in (["serve"], ["demo"], ["ledger", "verify"]):
+        code, _, err = run(*args)
+        assert code == 1 and "remise db upgrade" in err, args
