@@ -28,11 +28,34 @@ class NotCanonical(ValueError):
     """The value holds something the canonical encoding refuses (a float, a set…)."""
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plainly_canonical(value: Any) -> bool:
+    """Fast scan, no strings built: True when the tree holds only JSON's exact types."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            for key, child in item.items():
+                if type(key) is not str:
+                    return False
+                if type(child) not in _SCALARS:
+                    pending.append(child)
+        elif kind is list or kind is tuple:
+            pending.extend(child for child in item if type(child) not in _SCALARS)
+        elif kind not in _SCALARS:
+            return False
+    return True
+
+
 def _check(value: Any, path: str) -> None:
-    if isinstance(value, bool | int | str) or value is None:
-        return
+    """The slow walk, run only when the scan found something: says where, and why."""
     if isinstance(value, float):
         raise NotCanonical(f"{path}: floats are not allowed (use cents or a decimal string)")
+    if isinstance(value, bool | int | str) or value is None:  # enum members, other subclasses
+        return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
@@ -48,7 +71,8 @@ def _check(value: Any, path: str) -> None:
 
 def dumps(value: Any) -> bytes:
     """Canonical JSON bytes of `value`; raises NotCanonical for floats and non-JSON types."""
-    _check(value, "$")
+    if not _plainly_canonical(value):
+        _check(value, "$")
     try:
         return orjson.dumps(value, option=_SORTED)
     except orjson.JSONEncodeError as exc:  # integers beyond 64 bits

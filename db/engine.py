@@ -41,7 +41,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = Fa
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+        # No pool_pre_ping: it costs a round trip per transaction, and SQLAlchemy
+        # already drops the whole pool on the first disconnect after a server restart.
+        return create_engine(url, echo=echo, pool_recycle=3600)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -71,7 +73,8 @@ def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(_READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # Straight to the driver: this runs once per transaction, on every request.
+        connection.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def new_session(engine: Engine, *, read_only: bool = False) -> Session:

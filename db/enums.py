@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from db.errors import N_
+
 
 class Category(StrEnum):
     LAPTOP = "laptop"
@@ -33,3 +35,19 @@ class Role(StrEnum):
     BENCH = "bench"
     WORKSHOP = "workshop"
     STRUCTURE = "structure"
+
+
+# What people read for each status (translated by the catalogs; French UI words in README).
+STATUS_LABELS: dict[Status, str] = {
+    Status.RECEIVED: N_("received"),
+    Status.LABELLED: N_("labelled"),
+    Status.IN_REFURBISHMENT: N_("in refurbishment"),
+    Status.REFURBISHED: N_("refurbished"),
+    Status.GRADED: N_("graded"),
+    Status.AVAILABLE: N_("available"),
+    Status.RESERVED: N_("reserved"),
+    Status.HANDED_OVER: N_("handed over"),
+    Status.PARTS: N_("dismantled for parts"),
+    Status.RECYCLED: N_("recycled"),
+    Status.LOST: N_("lost"),
+}

@@ -47,7 +47,15 @@ class DomainError(Exception):
 
     def render(self) -> str:
         """The English message with its parameters filled in."""
-        return self.template % self.params if self.params else self.template
+        if not self.params:
+            return self.template
+        return self.template % {key: _english(value) for key, value in self.params.items()}
+
+
+def _english(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return value
 
 
 class NotFound(DomainError):

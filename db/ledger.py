@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, event, insert, select, text
+from sqlalchemy import Connection, event, select, text
 from sqlmodel import Session, col
 
 from db import canonical
@@ -33,9 +33,15 @@ from db.models import JobCursor, LedgerEvent
 # Any constant will do; it names "the ledger" among PostgreSQL advisory locks.
 _PG_LOCK_KEY = 0x52454D495345  # "REMISE"
 _LOCKED = "remise_ledger_locked"
-_HEAD = text("SELECT seq, hash FROM ledger_event ORDER BY seq DESC LIMIT 1")
-_INSERT = insert(LedgerEvent.__table__)  # type: ignore[attr-defined]
 _COLUMNS = "seq, at, actor, device_id, type, payload, prev_hash, hash"
+_SORTED = orjson.OPT_SORT_KEYS
+_HEAD = "SELECT seq, hash FROM ledger_event ORDER BY seq DESC LIMIT 1"
+# Appends run on the driver's cursor, in the session's transaction: SQLAlchemy's
+# statement machinery costs more than the insert itself (see bench/ledger.py).
+_INSERT = {
+    "qmark": f"INSERT INTO ledger_event ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "pyformat": f"INSERT INTO ledger_event ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+}
 
 
 @dataclass(frozen=True)
@@ -87,28 +93,47 @@ class Verification:
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_lock(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        session.info.pop(_LOCKED, None)
+    # Also at the end of a savepoint: a rolled-back savepoint releases the locks
+    # taken inside it and undoes its appends, so both must be taken again.
+    session.info.pop(_LOCKED, None)
 
 
-def lock(session: Session) -> None:
-    """Take the ledger's write lock for the rest of the transaction (idempotent).
+def lock(session: Session) -> Head:
+    """Take the ledger's write lock for the rest of the transaction; return its head.
 
     Call it before changing rows whose change will be recorded, so that every
     writer takes the ledger lock first and writers cannot deadlock. SQLite already
-    holds its database write lock from `BEGIN IMMEDIATE`.
+    holds its database write lock from `BEGIN IMMEDIATE`; PostgreSQL takes an
+    advisory lock, then reads the head in a second statement, whose snapshot is
+    taken after the lock is granted (one statement doing both could read a stale
+    head). While the lock is held nobody else appends, so the head is kept until
+    the transaction, or the savepoint, ends.
     """
-    if session.info.get(_LOCKED):
-        return
+    held: Head | None = session.info.get(_LOCKED)
+    if held is not None:
+        return held
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-    session.info[_LOCKED] = True
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        if connection.dialect.name == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_KEY,))
+        cursor.execute(_HEAD)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    held = Head(row[0], row[1]) if row else Head(0, GENESIS_HASH)
+    session.info[_LOCKED] = held
+    return held
 
 
 def head(session: Session) -> Head:
     """The newest row's sequence number and hash (0 and the genesis hash when empty)."""
-    row = session.connection().execute(_HEAD).first()
+    held: Head | None = session.info.get(_LOCKED)
+    if held is not None:
+        return held
+    row = session.connection().execute(text(_HEAD)).first()
     return Head(row[0], row[1]) if row else Head(0, GENESIS_HASH)
 
 
@@ -131,39 +156,40 @@ def append_many(
     """Append events in order, in one statement: the path bulk imports take."""
     if not events:
         return []
-    lock(session)
-    connection = session.connection()
+    last = lock(session)
     at = at or now_iso()
-    last = head(session)
     seq, prev = last.seq, last.hash
     rows, appended = [], []
-    for new in events:
+    encode, sha256, fragment = canonical.dumps, hashlib.sha256, orjson.Fragment
+    for new in events:  # canonical.row_hash, inlined: bulk imports run this per row
         seq += 1
-        payload = canonical.dumps(new.payload).decode()
-        digest = canonical.row_hash(
-            seq=seq,
-            at=at,
-            actor=actor,
-            device=new.device_id,
-            type=new.type,
-            payload=payload,
-            prev=prev,
-        )
-        rows.append(
-            {
-                "seq": seq,
-                "at": at,
-                "actor": actor,
-                "device_id": new.device_id,
-                "type": new.type,
-                "payload": payload,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
+        payload = encode(new.payload)
+        document = {
+            "actor": actor,
+            "at": at,
+            "device": new.device_id,
+            "payload": fragment(payload),
+            "prev": prev,
+            "seq": seq,
+            "type": new.type,
+        }
+        digest = sha256(orjson.dumps(document, option=_SORTED)).hexdigest()
+        rows.append((seq, at, actor, new.device_id, new.type, payload.decode(), prev, digest))
         appended.append(Appended(seq, digest, at))
         prev = digest
-    connection.execute(_INSERT, rows)
+    connection = session.connection()
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        statement = _INSERT[connection.dialect.paramstyle]
+        if len(rows) == 1:
+            cursor.execute(statement, rows[0])
+        else:
+            cursor.executemany(statement, rows)
+    finally:
+        cursor.close()
+    session.info[_LOCKED] = Head(seq, prev)
     return appended
 
 

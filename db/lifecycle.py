@@ -19,8 +19,8 @@ from sqlmodel import Session, col
 
 from db import codes, ledger
 from db.devices import allocate_codes
-from db.enums import Status
-from db.errors import N_, Conflict, Invalid
+from db.enums import STATUS_LABELS, Status
+from db.errors import N_, Conflict, Invalid, Message
 from db.events import PROJECTED_FIELDS, EventType, changes
 from db.models import Device
 
@@ -158,14 +158,14 @@ def move(
     current = Status(device.status)
     event_type = TRANSITIONS.get((current, to))
     if event_type is None:
-        nexts = [state.value for state in allowed_next(current)]
+        nexts = allowed_next(current)
         error = IllegalTransition(
             device=codes.display(device.code),
-            current=current.value,
-            target=to.value,
-            allowed=", ".join(f"“{state}”" for state in nexts) or "—",
+            current=Message(STATUS_LABELS[current]),
+            target=Message(STATUS_LABELS[to]),
+            allowed=[Message(STATUS_LABELS[s]) for s in nexts] or Message(N_("none")),
         )
-        error.extra = {"current": current.value, "allowed": nexts}
+        error.extra = {"current": current.value, "allowed": [s.value for s in nexts]}
         raise error
     _apply(session, device, {**(fields or {}), "status": to}, actor, event_type, extra, current)
     return device
@@ -211,7 +211,8 @@ def _apply(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(device)
-        raise StaleDevice(device=codes.display(device.code), current=Status(device.status).value)
+        now = Status(device.status)
+        raise StaleDevice(device=codes.display(device.code), current=Message(STATUS_LABELS[now]))
     for name, value in fields.items():
         set_committed_value(device, name, value)
     payload = {"changes": changes(before, after), **(extra or {})}

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from db import migrate
@@ -44,7 +45,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             if jobs is not None:
                 jobs.shutdown(wait=False)
 
-    app = FastAPI(
+    # The documentation pages' scripts are served by the app: no CDN, works offline.
+    app = FastAPIOffline(
         title="Remise",
         version=__version__,
         description=DESCRIPTION,

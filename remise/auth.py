@@ -19,6 +19,7 @@ STAFF = frozenset({Role.COORDINATOR, Role.BENCH, Role.WORKSHOP})
 class Permission(StrEnum):
     DEVICES_READ = "devices.read"
     DEVICES_HISTORY = "devices.history"
+    DEVICES_REPORT_LOST = "devices.report_lost"
     LEDGER_VERIFY = "ledger.verify"
     STRUCTURES_READ = "structures.read"
     STRUCTURES_MANAGE = "structures.manage"
@@ -28,6 +29,7 @@ class Permission(StrEnum):
 POLICY: dict[Permission, frozenset[Role]] = {
     Permission.DEVICES_READ: ALL_ROLES,
     Permission.DEVICES_HISTORY: ALL_ROLES,
+    Permission.DEVICES_REPORT_LOST: frozenset({Role.COORDINATOR}),
     Permission.LEDGER_VERIFY: frozenset({Role.COORDINATOR}),
     Permission.STRUCTURES_READ: frozenset({Role.COORDINATOR, Role.STRUCTURE}),
     Permission.STRUCTURES_MANAGE: frozenset({Role.COORDINATOR}),

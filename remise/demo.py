@@ -69,7 +69,7 @@ def _walk(
         if step == Status.GRADED:
             extra = {k: fields[k] for k in ("grade", "price_cents") if k in fields}
         if step == Status.RESERVED:
-            extra = {"structure_id": structures[(device.id or 0) % len(structures)]}
+            extra = {"structure_id": structures[0 if target == Status.RESERVED else -1]}
         lifecycle.move(session, device, to=step, actor=DEMO_ACTOR.ledger_name, fields=extra)
 
 

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, false, func, or_
 from sqlmodel import col, select
 
-from db import codes, devices, ledger
+from db import codes, devices, ledger, lifecycle
 from db.enums import Category, Status
 from db.models import Device
 from remise.api.schemas import PUBLIC_FIELDS, CatalogueDevice, DevicePage, DeviceRead, EventRead
@@ -126,3 +127,23 @@ def device_history(
         payload = orjson.loads(row.payload)
         events.append(EventRead.of(row, _public(payload) if actor.is_structure else payload))
     return events
+
+
+class LostReport(BaseModel):
+    comment: str = Field(
+        min_length=3, max_length=1000, description="where it was last seen, who looked"
+    )
+
+
+@router.post("/{code}/lost", response_model=DeviceRead)
+def report_lost(
+    body: LostReport,
+    device: Annotated[Device, Depends(visible_device)],
+    actor: Annotated[Actor, Depends(require(Permission.DEVICES_REPORT_LOST))],
+    session: SessionDep,
+) -> DeviceRead | CatalogueDevice:
+    """Record that a device cannot be found (stock-take); 409 if its state does not allow it."""
+    lifecycle.move(
+        session, device, to=Status.LOST, actor=actor.ledger_name, extra={"comment": body.comment}
+    )
+    return _shape(actor, device)

@@ -245,3 +245,15 @@ def test_verify_uses_the_canonical_encoding_of_the_golden_vector(engine: Engine)
     with transaction(engine) as session:
         assert ledger.append(session, actor="a", type="t", payload={}).seq == 2
     assert verify(engine).ok
+
+
+def test_rolled_back_savepoint_forgets_its_appends(engine: Engine) -> None:
+    """The head is kept while the lock is held; a savepoint rollback must not leave it stale."""
+    with transaction(engine) as session:
+        assert ledger.append(session, actor="a", type="t", payload={"n": 1}).seq == 1
+        savepoint = session.begin_nested()
+        assert ledger.append(session, actor="a", type="t", payload={"n": 2}).seq == 2
+        savepoint.rollback()
+        assert ledger.append(session, actor="a", type="t", payload={"n": 3}).seq == 2
+    result = verify(engine)
+    assert result.ok and result.checked == 2

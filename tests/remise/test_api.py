@@ -182,3 +182,44 @@ def test_me_tells_who_the_token_is(client: TestClient, engine: Engine) -> None:
     token = make_token(engine, role=Role.STRUCTURE, structure="Mission locale")
     me = client.get("/api/v1/me", headers=auth(token)).json()
     assert me["role"] == "structure" and me["structure_id"] is not None
+
+
+def test_reporting_a_device_lost_then_again_is_409_naming_the_states(
+    client: TestClient, engine: Engine, coordinator: dict[str, str]
+) -> None:
+    with transaction(engine) as session:
+        code = make_device(session, status=Status.LABELLED).code
+    url = f"/api/v1/devices/{code}/lost"
+    lost = client.post(
+        url, json={"comment": "introuvable à l'inventaire du 20/11"}, headers=coordinator
+    )
+    assert lost.status_code == 200 and lost.json()["status"] == "lost"
+    history = client.get(f"/api/v1/devices/{code}/history", headers=coordinator).json()
+    assert history[-1]["type"] == "device.lost"
+    assert history[-1]["payload"]["comment"] == "introuvable à l'inventaire du 20/11"
+    again = client.post(url, json={"comment": "encore"}, headers=coordinator)
+    assert again.status_code == 409
+    assert again.json()["code"] == "illegal_transition"
+    assert again.json()["current"] == "lost" and again.json()["allowed"] == []
+    assert "est « perdu » : il ne peut pas passer à « perdu »" in again.json()["detail"]
+    assert again.json()["detail"].endswith("États suivants possibles : aucun.")
+    after = client.get(f"/api/v1/devices/{code}/history", headers=coordinator).json()
+    assert len(after) == len(history)
+
+
+def test_only_coordinators_report_devices_lost(client: TestClient, engine: Engine) -> None:
+    with transaction(engine) as session:
+        code = make_device(session, status=Status.LABELLED).code
+    bench = auth(make_token(engine, role=Role.BENCH))
+    answer = client.post(f"/api/v1/devices/{code}/lost", json={"comment": "perdu"}, headers=bench)
+    assert answer.status_code == 403
+
+
+def test_lost_report_needs_a_comment(
+    client: TestClient, engine: Engine, coordinator: dict[str, str]
+) -> None:
+    with transaction(engine) as session:
+        code = make_device(session, status=Status.LABELLED).code
+    answer = client.post(f"/api/v1/devices/{code}/lost", json={}, headers=coordinator)
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"field": "comment", "message": "Ce champ est obligatoire."}]

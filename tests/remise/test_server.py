@@ -71,5 +71,8 @@ def test_served_api_answers_and_documents_itself(server: tuple[str, str]) -> Non
     assert status == 200 and json.loads(body)["total"] == 10
     status, body = get(f"{base}/openapi.json")
     assert status == 200 and "/api/v1/devices/{code}/history" in json.loads(body)["paths"]
-    assert get(f"{base}/docs")[0] == 200
+    status, page = get(f"{base}/docs")
+    assert status == 200 and b"cdn." not in page
+    script = next(p for p in page.decode().split('"') if p.endswith("swagger-ui-bundle.js"))
+    assert get(f"{base}{script}")[0] == 200
     assert get(f"{base}/api/v1/devices")[0] == 401
