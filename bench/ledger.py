@@ -19,7 +19,7 @@ timeout, as `db.engine` sets them; PostgreSQL: the server's own settings):
    twice and the best time counts. Target: within 1.5x.
 
 The payloads (dicts) and baseline rows are built before the clock starts. Appends
-run on fresh, migrated databases (`db.migrate.upgrade`), one for ours and one for
+run on fresh, migrated databases (`remise.migrate.upgrade`), one for ours and one for
 the baseline, so both write into the same `ledger_event` table with the same
 indexes; verify reads one filled database with both. SQLite databases are files in
 a temporary folder; PostgreSQL ones live in a scratch database `remise_bench_<pid>`
@@ -63,7 +63,7 @@ from db.canonical import GENESIS_HASH
 from db.clock import iso
 from db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, transaction
 from db.ledger import NewEvent
-from db.migrate import upgrade
+from remise.migrate import upgrade
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"

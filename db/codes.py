@@ -83,7 +83,8 @@ def parse(text: str) -> str:
 
 def new_code() -> str:
     """A fresh random code (canonical form); callers ensure it is not taken yet."""
-    data = "".join(secrets.choice(ALPHABET) for _ in range(DATA_LENGTH))
+    bits = secrets.randbits(5 * DATA_LENGTH)  # one call: imports draw thousands of codes
+    data = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(DATA_LENGTH))
     return data + check_symbol(data)
 
 

@@ -59,3 +59,13 @@ def allocate_codes(session: Session, count: int) -> list[str]:
             taken.update(session.exec(select(Device.code).where(col(Device.code).in_(chunk))))
         chosen |= wanted - taken
     return list(chosen)
+
+
+def ids_of(session: Session, device_codes: Sequence[str]) -> dict[str, int]:
+    """The ids of the devices with these codes, by code."""
+    found: dict[str, int] = {}
+    for start in range(0, len(device_codes), _CHUNK):
+        chunk = list(device_codes[start : start + _CHUNK])
+        rows = session.exec(select(Device.code, Device.id).where(col(Device.code).in_(chunk)))
+        found.update({code: device_id for code, device_id in rows if device_id is not None})
+    return found

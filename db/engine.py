@@ -93,9 +93,7 @@ def transaction(engine: Engine, *, read_only: bool = False) -> Iterator[Session]
     session = new_session(engine, read_only=read_only)
     try:
         yield session
-        if read_only:
-            session.rollback()
-        else:
+        if not read_only:  # read-only work just closes: the pool rolls the connection back
             session.commit()
     except BaseException:
         session.rollback()

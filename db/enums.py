@@ -51,3 +51,12 @@ STATUS_LABELS: dict[Status, str] = {
     Status.RECYCLED: N_("recycled"),
     Status.LOST: N_("lost"),
 }
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.LAPTOP: N_("Laptop"),
+    Category.DESKTOP: N_("Desktop computer"),
+    Category.SMARTPHONE: N_("Smartphone"),
+    Category.TABLET: N_("Tablet"),
+    Category.BASIC_PHONE: N_("Basic phone"),
+    Category.OTHER: N_("Other"),
+}

@@ -33,6 +33,11 @@ class EventType(StrEnum):
     # device changes that keep its status
     DEVICE_UPDATED = "device.updated"
     DEVICE_LABEL_REPRINTED = "device.label_reprinted"
+    # donations
+    DONOR_CREATED = "donor.created"
+    BATCH_CREATED = "batch.created"
+    BATCH_IMPORTED = "batch.imported"
+    BATCH_CLOSED = "batch.closed"
     # accounts and partners
     USER_CREATED = "user.created"
     STRUCTURE_CREATED = "structure.created"

@@ -25,7 +25,7 @@ import orjson
 from sqlalchemy import Connection, event, select, text
 from sqlmodel import Session, col
 
-from db import canonical
+from db import bulk, canonical
 from db.canonical import GENESIS_HASH
 from db.clock import now_iso
 from db.models import JobCursor, LedgerEvent
@@ -33,7 +33,8 @@ from db.models import JobCursor, LedgerEvent
 # Any constant will do; it names "the ledger" among PostgreSQL advisory locks.
 _PG_LOCK_KEY = 0x52454D495345  # "REMISE"
 _LOCKED = "remise_ledger_locked"
-_COLUMNS = "seq, at, actor, device_id, type, payload, prev_hash, hash"
+_COLUMN_NAMES = ("seq", "at", "actor", "device_id", "type", "payload", "prev_hash", "hash")
+_COLUMNS = ", ".join(_COLUMN_NAMES)
 _SORTED = orjson.OPT_SORT_KEYS
 _HEAD = "SELECT seq, hash FROM ledger_event ORDER BY seq DESC LIMIT 1"
 # Appends run on the driver's cursor, in the session's transaction: SQLAlchemy's
@@ -177,18 +178,17 @@ def append_many(
         rows.append((seq, at, actor, new.device_id, new.type, payload.decode(), prev, digest))
         appended.append(Appended(seq, digest, at))
         prev = digest
-    connection = session.connection()
-    dbapi = connection.connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
-    try:
-        statement = _INSERT[connection.dialect.paramstyle]
-        if len(rows) == 1:
-            cursor.execute(statement, rows[0])
-        else:
-            cursor.executemany(statement, rows)
-    finally:
-        cursor.close()
+    if len(rows) == 1:  # the common case: one event with its change
+        connection = session.connection()
+        dbapi = connection.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(_INSERT[connection.dialect.paramstyle], rows[0])
+        finally:
+            cursor.close()
+    else:
+        bulk.insert_rows(session, "ledger_event", _COLUMN_NAMES, rows)
     session.info[_LOCKED] = Head(seq, prev)
     return appended
 

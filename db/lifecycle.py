@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
-from db import codes, ledger
-from db.devices import allocate_codes
+from db import bulk, canonical, codes, ledger
+from db.devices import allocate_codes, ids_of
 from db.enums import STATUS_LABELS, Status
 from db.errors import N_, Conflict, Invalid, Message
 from db.events import PROJECTED_FIELDS, EventType, changes
@@ -104,41 +104,77 @@ def state_of(device: Device) -> dict[str, Any]:
     return {name: _plain(getattr(device, name)) for name in PROJECTED_FIELDS}
 
 
-def initial_changes(device: Device) -> dict[str, list[Any]]:
-    """The `changes` of a `device.received` event: every field set at registration."""
-    return changes(_DEFAULTS, state_of(device))
-
-
 def register(
-    session: Session, *, actor: str, devices: Sequence[Device], extra: dict[str, Any] | None = None
+    session: Session,
+    *,
+    actor: str,
+    devices: Sequence[Device],
+    extra: dict[str, Any] | None = None,
+    extra_each: Sequence[dict[str, Any]] | None = None,
 ) -> list[Device]:
     """Insert new devices as `received`, with fresh codes, and one event each.
 
-    One INSERT for all of them and one ledger append: the bulk path imports take.
+    `extra` goes into every event, `extra_each[i]` into the i-th device's only.
+    The devices get their `id`, `code` and `status`.
     """
-    if not devices:
+    rows = [{name: _plain(getattr(d, name)) for name in _GIVEN} for d in devices]
+    registered = register_rows(session, actor=actor, rows=rows, extra=extra, extra_each=extra_each)
+    for device, (device_id, code) in zip(devices, registered, strict=True):
+        device.id, device.code, device.status = device_id, code, Status.RECEIVED
+    return list(devices)
+
+
+_GIVEN = tuple(name for name in PROJECTED_FIELDS if name not in ("code", "status"))
+
+
+def register_rows(
+    session: Session,
+    *,
+    actor: str,
+    rows: Sequence[dict[str, Any]],
+    extra: dict[str, Any] | None = None,
+    extra_each: Sequence[dict[str, Any]] | None = None,
+) -> list[tuple[int, str]]:
+    """The bulk path imports take: plain rows of device fields in, `(id, code)` out.
+
+    One multi-row insert and one ledger append for all of them, in the caller's
+    transaction; each device is `received` with a fresh code and its own event.
+    """
+    if not rows:
         return []
     ledger.lock(session)
-    codes = allocate_codes(session, len(devices))
-    rows = []
-    for device, code in zip(devices, codes, strict=True):
-        device.code, device.status = code, Status.RECEIVED
-        rows.append({name: _plain(getattr(device, name)) for name in PROJECTED_FIELDS})
-    table = Device.__table__  # type: ignore[attr-defined]
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    for device, (device_id,) in zip(devices, ids, strict=True):
-        device.id = device_id
+    records = [
+        _DEFAULTS | row | {"code": code, "status": Status.RECEIVED.value}
+        for row, code in zip(rows, allocate_codes(session, len(rows)), strict=True)
+    ]
+    # Straight to the driver, as the ledger does: ORM objects and SQLAlchemy's per-row
+    # parameter processing cost more than the inserts themselves (see bench/intake.py).
+    bulk.insert_rows(
+        session,
+        "device",
+        PROJECTED_FIELDS,
+        [
+            tuple(
+                canonical.dumps(r[n]).decode() if n == "attributes" else r[n]
+                for n in PROJECTED_FIELDS
+            )
+            for r in records
+        ],
+    )
+    ids = ids_of(session, [r["code"] for r in records])
     ledger.append_many(
         session,
         actor=actor,
         events=[
             ledger.NewEvent(
-                E.DEVICE_RECEIVED, {"changes": initial_changes(d), **(extra or {})}, d.id
+                E.DEVICE_RECEIVED,
+                {"changes": changes(_DEFAULTS, r), **(extra or {}), **own},
+                ids[r["code"]],
             )
-            for d in devices
+            for r, own in zip(records, extra_each or [{}] * len(records), strict=True)
         ],
     )
-    return list(devices)
+    return [(ids[r["code"]], r["code"]) for r in records]
 
 
 def move(

@@ -11,7 +11,18 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -50,7 +61,10 @@ class Batch(SQLModel, table=True):
     workshop: str | None = Field(default=None, max_length=200)
     closed: bool = Field(default=False)
     closing_comment: str | None = Field(default=None, sa_column=Column(Text))
+    closed_at: str | None = Field(default=None, max_length=32)
+    closed_by: str | None = Field(default=None, max_length=120)
     created_at: str = Field(max_length=32)
+    created_by: str | None = Field(default=None, max_length=120)
 
 
 class Structure(SQLModel, table=True):
@@ -66,7 +80,11 @@ class Structure(SQLModel, table=True):
 class Device(SQLModel, table=True):
     """One donated device, identified publicly by its `code`."""
 
-    __table_args__ = (_one_of("category", Category), _one_of("status", Status))
+    __table_args__ = (
+        _one_of("category", Category),
+        _one_of("status", Status),
+        Index("ix_device_serial_upper", func.upper(text("serial"))),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=8, unique=True)
@@ -137,3 +155,20 @@ class JobCursor(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=80)
     seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a POST sent with an `Idempotency-Key`, replayed on retries."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="idempotency_key_per_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    key: str = Field(max_length=200)
+    method: str = Field(max_length=8)
+    path: str = Field(max_length=300)
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: str = Field(max_length=32, index=True)

@@ -1,6 +1,17 @@
-"""Checks on identifiers that donors and workshops type: IMEI and SIRET (both Luhn)."""
+"""What intake accepts: identifiers (IMEI, SIRET, both Luhn), categories and dates as
+people write them, and the checks on one row of an asset list. Pure functions."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+
+from db.enums import Category
+from db.errors import N_, Message
+from intake.columns import normalise_header
 
 
 def luhn_check_digit(digits: str) -> str:
@@ -35,3 +46,211 @@ def siret_valid(text: str) -> bool:
     if digits.startswith("356000000"):  # La Poste: the digit sum is a multiple of 5
         return sum(int(d) for d in digits) % 5 == 0
     return luhn_valid(digits)
+
+
+# --- categories as people write them ----------------------------------------------
+
+_CATEGORY_WORDS: dict[Category, tuple[str, ...]] = {
+    Category.LAPTOP: (
+        "laptop",
+        "portable",
+        "pc portable",
+        "ordinateur portable",
+        "notebook",
+        "ultraportable",
+        "netbook",
+        "chromebook",
+        "macbook",
+        "ordi portable",
+    ),
+    Category.DESKTOP: (
+        "desktop",
+        "fixe",
+        "pc fixe",
+        "ordinateur fixe",
+        "unite centrale",
+        "uc",
+        "tour",
+        "poste fixe",
+        "poste de travail",
+        "all in one",
+        "tout en un",
+        "mini pc",
+        "pc",
+        "workstation",
+        "station de travail",
+    ),
+    Category.SMARTPHONE: (
+        "smartphone",
+        "smartphones",
+        "iphone",
+        "mobile",
+        "telephone mobile",
+        "telephone intelligent",
+        "android",
+    ),
+    Category.TABLET: ("tablet", "tablette", "tablettes", "ipad", "tablette tactile"),
+    Category.BASIC_PHONE: (
+        "basic phone",
+        "basic_phone",
+        "telephone",
+        "telephone basique",
+        "feature phone",
+        "mobile basique",
+        "gsm",
+        "telephone simple",
+    ),
+    Category.OTHER: ("other", "autre", "autres", "divers"),
+}
+CATEGORY_SYNONYMS: dict[str, Category] = {
+    word: category for category, words in _CATEGORY_WORDS.items() for word in words
+}
+
+
+@cache  # a file repeats a handful of category names thousands of times
+def category_for(text: str) -> Category | None:
+    """The category a spreadsheet cell names, in French or English, or None."""
+    return CATEGORY_SYNONYMS.get(normalise_header(text))
+
+
+# --- dates as spreadsheets write them ----------------------------------------------
+
+_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
+# The two spellings nearly every file uses, read without strptime (ten times slower).
+_FRENCH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_date(text: str) -> date:
+    """A French (31/12/2024) or ISO (2024-12-31) date, with or without a time after it."""
+    day = text.strip().replace("T", " ").split(" ")[0]
+    if match := _FRENCH.fullmatch(day):
+        return date(int(match[3]), int(match[2]), int(match[1]))
+    if match := _ISO.fullmatch(day):
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(day, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"unreadable date {text!r}")
+
+
+# --- one row of an asset list ------------------------------------------------------
+
+LIMITS = {"brand": 120, "model": 200, "serial": 120, "asset_tag": 120}
+CATEGORY_HELP = N_(
+    "use laptop, desktop, smartphone, tablet, basic phone or other "
+    "(or portable, fixe, tablette, téléphone, autre)"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one field of one row."""
+
+    field: str
+    message: Message
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A row that passed every check, ready to become a device."""
+
+    category: Category
+    serial: str
+    brand: str | None = None
+    model: str | None = None
+    imei: str | None = None
+    asset_tag: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def _category(values: Mapping[str, str], default: Category | None) -> Category | Problem:
+    text = values.get("category")
+    if not text:
+        if default is not None:
+            return default
+        return Problem(
+            "category",
+            Message(N_("The category is missing: %(help)s."), {"help": Message(CATEGORY_HELP)}),
+        )
+    found = category_for(text)
+    if found is None:
+        return Problem(
+            "category",
+            Message(
+                N_("“%(value)s” is not a known category: %(help)s."),
+                {"value": text, "help": Message(CATEGORY_HELP)},
+            ),
+        )
+    return found
+
+
+def _problems(values: Mapping[str, str]) -> list[Problem]:
+    found = []
+    if not values.get("serial"):
+        found.append(Problem("serial", Message(N_("The serial number is missing."))))
+    imei = values.get("imei")
+    if imei and not imei_valid(imei):
+        found.append(
+            Problem(
+                "imei",
+                Message(
+                    N_(
+                        "“%(value)s” is not a valid IMEI: "
+                        "15 digits, the last one being the check digit."
+                    ),
+                    {"value": imei},
+                ),
+            )
+        )
+    for name, limit in LIMITS.items():
+        if len(values.get(name, "")) > limit:
+            found.append(
+                Problem(
+                    name, Message(N_("At most %(max_length)s characters."), {"max_length": limit})
+                )
+            )
+    bought = values.get("purchase_date")
+    if bought:
+        try:
+            parse_date(bought)
+        except ValueError:
+            found.append(
+                Problem(
+                    "purchase_date",
+                    Message(
+                        N_("“%(value)s” is not a date: write it as 31/12/2024 or 2024-12-31."),
+                        {"value": bought},
+                    ),
+                )
+            )
+    return found
+
+
+def check_row(
+    values: Mapping[str, str], extras: Mapping[str, str], *, default_category: Category | None
+) -> tuple[Draft | None, list[Problem]]:
+    """The device a row describes, or every problem that stops it."""
+    category = _category(values, default_category)
+    problems = _problems(values)
+    if isinstance(category, Problem):
+        problems.insert(0, category)
+    if problems or isinstance(category, Problem):
+        return None, problems
+    attributes = dict(extras)
+    if values.get("purchase_date"):
+        attributes["purchase_date"] = parse_date(values["purchase_date"]).isoformat()
+    if values.get("description"):
+        attributes["description"] = values["description"]
+    imei = values.get("imei")
+    return Draft(
+        category=category,
+        serial=values["serial"],
+        brand=values.get("brand"),
+        model=values.get("model"),
+        imei=normalise_imei(imei) if imei else None,
+        asset_tag=values.get("asset_tag"),
+        attributes=attributes,
+    ), []

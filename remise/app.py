@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
-from db import migrate
 from db.engine import make_engine
 from distribution import api as distribution_api
-from remise import __version__, errors, scheduler
+from intake import api as intake_api
+from remise import __version__, errors, migrate, scheduler
 from remise.api import devices, health, ledger
 from remise.i18n import negotiate
 from remise.settings import Settings
@@ -67,7 +67,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         response.headers.setdefault("Content-Language", request.state.locale)
         return response
 
-    for router in (health.router, devices.router, ledger.router, distribution_api.router):
+    routers = (
+        health.router,
+        devices.router,
+        ledger.router,
+        intake_api.router,
+        distribution_api.router,
+    )
+    for router in routers:
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

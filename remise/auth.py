@@ -21,6 +21,11 @@ class Permission(StrEnum):
     DEVICES_HISTORY = "devices.history"
     DEVICES_REPORT_LOST = "devices.report_lost"
     LEDGER_VERIFY = "ledger.verify"
+    DONORS_READ = "donors.read"
+    DONORS_MANAGE = "donors.manage"
+    BATCHES_READ = "batches.read"
+    BATCHES_MANAGE = "batches.manage"
+    DEVICES_RECEIVE = "devices.receive"
     STRUCTURES_READ = "structures.read"
     STRUCTURES_MANAGE = "structures.manage"
     ME = "me"
@@ -31,6 +36,11 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.DEVICES_HISTORY: ALL_ROLES,
     Permission.DEVICES_REPORT_LOST: frozenset({Role.COORDINATOR}),
     Permission.LEDGER_VERIFY: frozenset({Role.COORDINATOR}),
+    Permission.DONORS_READ: STAFF,
+    Permission.DONORS_MANAGE: frozenset({Role.COORDINATOR}),
+    Permission.BATCHES_READ: STAFF,
+    Permission.BATCHES_MANAGE: frozenset({Role.COORDINATOR, Role.WORKSHOP}),
+    Permission.DEVICES_RECEIVE: STAFF,
     Permission.STRUCTURES_READ: frozenset({Role.COORDINATOR, Role.STRUCTURE}),
     Permission.STRUCTURES_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.ME: ALL_ROLES,

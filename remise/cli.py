@@ -19,15 +19,17 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import Engine
 
-from db import ledger, migrate, replay
-from db.engine import make_engine, transaction
+from db import ledger, replay
+from db.engine import transaction
 from db.enums import Role
 from db.errors import DomainError
 from distribution.service import ensure_structure
-from remise import demo
+from intake import cli as intake_cli
+from remise import demo, migrate
 from remise.accounts import create_user
 from remise.auth import Actor, system_actor
-from remise.i18n import gettext
+from remise.i18n import translate
+from remise.runtime import engine_for
 from remise.settings import Settings
 
 app = typer.Typer(
@@ -39,6 +41,7 @@ ledger_app = typer.Typer(help="Check the hash-chained ledger.", no_args_is_help=
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(intake_cli.app, name="intake")
 
 out = Console()
 err = Console(stderr=True)
@@ -60,13 +63,14 @@ def _fail(message: str) -> NoReturn:
 @contextmanager
 def _engine(*, migrated: bool = True) -> Iterator[Engine]:
     settings = _settings()
-    engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     try:
-        if migrated:
-            migrate.check_current(engine)
+        engine = engine_for(settings, migrated=migrated)
+    except DomainError as exc:
+        _fail(translate(settings.default_locale, exc.template, **exc.params))
+    try:
         yield engine
     except DomainError as exc:
-        _fail(gettext(settings.default_locale, exc.template, **exc.params))
+        _fail(translate(settings.default_locale, exc.template, **exc.params))
     finally:
         engine.dispose()
 
@@ -173,7 +177,7 @@ def user_create(
                     password=password,
                 )
         except DomainError as exc:
-            _fail(gettext(_settings().default_locale, exc.template, **exc.params))
+            _fail(translate(_settings().default_locale, exc.template, **exc.params))
     err.print(f"User {name.lower()} ({role.value}) created. API token:")
     print(token)
 

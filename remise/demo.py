@@ -18,10 +18,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db import lifecycle
-from db.clock import now_iso
 from db.enums import Category, Role, Status
 from db.models import Batch, Device, Donor, User
 from distribution.service import ensure_structure
+from intake import service as intake_service
+from intake.models import BatchCreate, DonorCreate
 from intake.rules import luhn_check_digit
 from remise.accounts import create_user
 from remise.auth import system_actor
@@ -75,17 +76,14 @@ def _walk(
 
 def _batch(session: Session, donor: Donor, site: str, declared: dict[str, int]) -> Batch:
     assert donor.id is not None
-    batch = Batch(
+    data = BatchCreate(
         donor_id=donor.id,
         pickup_date=date(2026, 11, 2),
         site=site,
         declared=declared,
         workshop="Atelier du Bocage",
-        created_at=now_iso(),
     )
-    session.add(batch)
-    session.flush()
-    return batch
+    return intake_service.create_batch(session, DEMO_ACTOR, data=data)
 
 
 def _structures(session: Session) -> list[int]:
@@ -98,20 +96,27 @@ def seed(session: Session) -> list[Login] | None:
     if session.exec(select(User).where(User.username == "coordinatrice")).first():
         return None
     structures = _structures(session)
-    donor = Donor(
-        name="Banque Solidaire de l'Ouest",
-        siret="73282932000074",
-        contact_name="Claire Martin",
-        contact_email="dons@bso.example",
-        created_at=now_iso(),
+    donor = intake_service.create_donor(
+        session,
+        DEMO_ACTOR,
+        data=DonorCreate(
+            name="Banque Solidaire de l'Ouest",
+            siret="73282932000074",
+            contact_name="Claire Martin",
+            contact_email="dons@bso.example",
+        ),
     )
-    session.add(donor)
-    session.flush()
     batch = _batch(
         session,
         donor,
         "Nantes, siège",
-        {"laptop": 6, "desktop": 1, "smartphone": 2, "tablet": 1, "basic_phone": 1},
+        {
+            Category.LAPTOP: 6,
+            Category.DESKTOP: 1,
+            Category.SMARTPHONE: 2,
+            Category.TABLET: 1,
+            Category.BASIC_PHONE: 1,
+        },
     )
     new = [
         _device(

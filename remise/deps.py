@@ -38,9 +38,7 @@ def get_session(request: Request) -> Iterator[Session]:
     session = new_session(get_engine(request), read_only=request.method in _READ_METHODS)
     try:
         yield session
-        if request.method in _READ_METHODS:
-            session.rollback()
-        else:
+        if request.method not in _READ_METHODS:
             session.commit()
     except BaseException:
         session.rollback()

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from db.errors import N_, DomainError
-from remise.i18n import gettext
+from remise.i18n import localise, translate
 
 log = logging.getLogger("remise")
 
@@ -49,7 +49,7 @@ def _field_message(locale: str, error: dict[str, Any]) -> str:
         return str(error.get("msg", ""))
     context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
     try:
-        return gettext(locale, template, **context)
+        return translate(locale, template, **context)
     except (KeyError, TypeError):
         return str(error.get("msg", ""))
 
@@ -65,8 +65,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         locale = locale_of(request)
-        body = {"detail": gettext(locale, exc.template, **exc.params), "code": exc.code}
-        return JSONResponse(body | exc.extra, status_code=exc.status)
+        body = {"detail": translate(locale, exc.template, **exc.params), "code": exc.code}
+        return JSONResponse(body | localise(locale, exc.extra), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -76,7 +76,7 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        detail = gettext(locale, N_("The request is not valid: %(problems)s"), problems=summary)
+        detail = translate(locale, N_("The request is not valid: %(problems)s"), problems=summary)
         return JSONResponse(
             {"detail": detail, "code": "invalid_request", "errors": errors}, status_code=422
         )
@@ -89,7 +89,7 @@ def install(app: FastAPI) -> None:
         }
         detail = exc.detail
         if exc.status_code in messages:
-            detail = gettext(locale_of(request), messages[exc.status_code])
+            detail = translate(locale_of(request), messages[exc.status_code])
         return JSONResponse(
             {"detail": detail, "code": f"http_{exc.status_code}"},
             status_code=exc.status_code,
@@ -99,7 +99,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        detail = gettext(
+        detail = translate(
             locale_of(request),
             N_("Remise hit an unexpected error; it has been logged. Please tell a coordinator."),
         )

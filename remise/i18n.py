@@ -8,6 +8,7 @@ memory when first needed, so there is no build step and no `.mo` file to forget.
 from __future__ import annotations
 
 import io
+from dataclasses import fields, is_dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,17 +39,19 @@ def translations(locale: str) -> NullTranslations:
     return Translations(compiled)
 
 
-def gettext(locale: str, message: str, **params: Any) -> str:
+def translate(locale: str, message: str, **params: Any) -> str:
     """`message` in `locale`, with its parameters (translated first if they are Messages)."""
     text = translations(locale).gettext(message)
     if not params:
         return text
-    return text % {
-        key: gettext(locale, value.template, **value.params)
-        if isinstance(value, Message)
-        else value
-        for key, value in params.items()
-    }
+    return text % {key: _param(locale, value) for key, value in params.items()}
+
+
+def _param(locale: str, value: Any) -> Any:
+    """A message parameter as text: Messages translated, lists of them joined."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_param(locale, item)) for item in value)
+    return localise(locale, value)
 
 
 def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
@@ -68,3 +71,16 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
     except (UnknownLocaleError, ValueError):
         found = None
     return found.language if found else default
+
+
+def localise(locale: str, value: Any) -> Any:
+    """`value` with every Message in it translated: inside lists, dicts and dataclasses."""
+    if isinstance(value, Message):
+        return translate(locale, value.template, **value.params)
+    if isinstance(value, dict):
+        return {key: localise(locale, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [localise(locale, item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: localise(locale, getattr(value, f.name)) for f in fields(value)}
+    return value

@@ -7,12 +7,15 @@ or in two workers, does no harm. Tests call the job functions directly.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
 from db import ledger
+from db.clock import utcnow
 from db.engine import transaction
+from remise import idempotency
 from remise.settings import Settings
 
 log = logging.getLogger("remise.jobs")
@@ -29,6 +32,14 @@ def check_ledger(engine: Engine) -> ledger.Verification:
     return result
 
 
+def forget_idempotency_keys(engine: Engine, *, days: int, now: datetime | None = None) -> int:
+    """Drop the answers kept for retries once they are older than `days`."""
+    with transaction(engine) as session:
+        gone = idempotency.forget_older_than(session, days=days, now=now or utcnow())
+    log.info("forgot %d idempotency keys older than %d days", gone, days)
+    return gone
+
+
 def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
     jobs = BackgroundScheduler(timezone="UTC")
     jobs.add_job(
@@ -37,6 +48,16 @@ def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
         args=[engine],
         minutes=settings.ledger_check_interval_minutes,
         id="ledger-check",
+        coalesce=True,
+        max_instances=1,
+    )
+    jobs.add_job(
+        forget_idempotency_keys,
+        "interval",
+        args=[engine],
+        kwargs={"days": settings.idempotency_days},
+        hours=24,
+        id="idempotency-keys",
         coalesce=True,
         max_instances=1,
     )

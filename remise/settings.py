@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     secret_key: str = Field(default=DEVELOPMENT_SECRET, description="signs session cookies")
     default_locale: Literal["fr", "en"] = "fr"
+    organisation: str = Field(default="Remise", description="the association, on receipts")
+    idempotency_days: int = Field(default=30, ge=1, description="how long retried POSTs replay")
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
         default="NORMAL",
         description="FULL makes each commit survive a power cut, at one fsync per commit",

@@ -20,8 +20,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers the tables)
-from db import migrate
+import intake.models  # noqa: F401
 from db.engine import make_engine, normalise_url
+from remise import migrate
 from remise.app import create_app
 from remise.settings import Settings
 

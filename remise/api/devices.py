@@ -74,6 +74,7 @@ def list_devices(
     status: Status | None = None,
     category: Category | None = None,
     grade: Annotated[str | None, Query(max_length=8)] = None,
+    batch_id: int | None = None,
     q: Annotated[
         str | None, Query(max_length=120, description="code, serial, IMEI, brand…")
     ] = None,
@@ -88,6 +89,8 @@ def list_devices(
         where.append(col(Device.category) == category.value)
     if grade:
         where.append(col(Device.grade) == grade.upper())
+    if batch_id is not None and not actor.is_structure:
+        where.append(col(Device.batch_id) == batch_id)
     if q and q.strip():
         where.append(_search(q))
     total = session.exec(select(func.count()).select_from(Device).where(*where)).one()

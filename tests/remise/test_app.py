@@ -9,9 +9,8 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine, text
 
-from db import migrate
 from db.engine import make_engine
-from remise import scheduler
+from remise import migrate, scheduler
 from remise.app import create_app
 from remise.settings import Settings
 

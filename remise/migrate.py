@@ -1,6 +1,7 @@
 """Schema migrations with Alembic, driven from code (`remise db upgrade`).
 
-The migration scripts live in `db/migrations/versions`. `check_current` is what the
+The migration scripts live in `remise/migrations/versions`: the assembling package
+is the one that may import every stage's tables. `check_current` is what the
 app and the CLI call before they touch a database: an unmigrated or outdated
 database is refused with the command that fixes it.
 """

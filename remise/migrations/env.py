@@ -1,11 +1,13 @@
-"""Alembic environment: the engine comes from `db.migrate`, the metadata from the models."""
+"""Alembic environment: the engine comes from `remise.migrate`, the metadata from every
+package that has tables (the shared ones in `db`, and each stage's own)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401  (registers the shared tables)
+import db.models  # noqa: F401  (registers the tables)
+import intake.models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,0 +1,203 @@
+"""Intake routes: donors, batches, devices received one by one or from a file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from db import codes, ledger
+from db.enums import Category
+from db.models import Device
+from intake import importer, receipt, service
+from intake.models import (
+    BatchClose,
+    BatchCreate,
+    BatchRead,
+    DeviceIntake,
+    DonorCreate,
+    DonorRead,
+    ImportReport,
+    RowError,
+)
+from remise.api.schemas import DeviceRead
+from remise.auth import Actor, Permission
+from remise.deps import SessionDep, get_settings, require
+from remise.errors import locale_of
+from remise.i18n import localise, translate
+from remise.idempotency import IdempotencyDep, fingerprint
+from remise.settings import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["intake"])
+DonorReader = Annotated[Actor, Depends(require(Permission.DONORS_READ))]
+DonorManager = Annotated[Actor, Depends(require(Permission.DONORS_MANAGE))]
+BatchReader = Annotated[Actor, Depends(require(Permission.BATCHES_READ))]
+BatchManager = Annotated[Actor, Depends(require(Permission.BATCHES_MANAGE))]
+Receiver = Annotated[Actor, Depends(require(Permission.DEVICES_RECEIVE))]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@router.post("/donors", response_model=DonorRead, status_code=201)
+def create_donor(
+    body: DonorCreate, session: SessionDep, actor: DonorManager, idem: IdempotencyDep
+) -> Any:
+    """Record a donor (a company); the SIRET, if given, is checked."""
+    asked = fingerprint(body)
+    if replayed := idem.replay(session, asked):
+        return replayed
+    donor = service.create_donor(session, actor, data=body)
+    return idem.answer(session, asked, DonorRead.model_validate(donor, from_attributes=True))
+
+
+@router.get("/donors", response_model=list[DonorRead])
+def list_donors(session: SessionDep, _actor: DonorReader) -> list[DonorRead]:
+    return [DonorRead.model_validate(d, from_attributes=True) for d in service.donors(session)]
+
+
+@router.get("/donors/{donor_id}", response_model=DonorRead)
+def get_donor(donor_id: int, session: SessionDep, _actor: DonorReader) -> DonorRead:
+    return DonorRead.model_validate(service.donor(session, donor_id), from_attributes=True)
+
+
+@router.post("/batches", response_model=BatchRead, status_code=201)
+def create_batch(
+    body: BatchCreate, session: SessionDep, actor: BatchManager, idem: IdempotencyDep
+) -> Any:
+    """Record a donation lot: donor, pickup date, site, declared counts per category."""
+    asked = fingerprint(body)
+    if replayed := idem.replay(session, asked):
+        return replayed
+    batch = service.create_batch(session, actor, data=body)
+    return idem.answer(session, asked, service.batch_view(session, batch))
+
+
+@router.get("/batches", response_model=list[BatchRead])
+def list_batches(
+    session: SessionDep,
+    _actor: BatchReader,
+    donor_id: int | None = None,
+    closed: bool | None = None,
+) -> list[BatchRead]:
+    return [
+        service.batch_view(session, b)
+        for b in service.batches(session, donor_id=donor_id, closed=closed)
+    ]
+
+
+@router.get("/batches/{batch_id}", response_model=BatchRead)
+def get_batch(batch_id: int, session: SessionDep, _actor: BatchReader) -> BatchRead:
+    """A batch with its declared and received counts per category."""
+    return service.batch_view(session, service.batch(session, batch_id))
+
+
+@router.post("/batches/{batch_id}/devices", response_model=DeviceRead, status_code=201)
+def receive_device(
+    batch_id: int, body: DeviceIntake, session: SessionDep, actor: Receiver, idem: IdempotencyDep
+) -> Any:
+    """Register one device into the batch; the answer carries its new `code`."""
+    asked = fingerprint(batch_id, body)
+    if replayed := idem.replay(session, asked):
+        return replayed
+    device = service.receive_device(session, actor, batch_id=batch_id, data=body)
+    return idem.answer(session, asked, _device(device))
+
+
+def _device(device: Device) -> DeviceRead:
+    return DeviceRead(code_display=codes.display(device.code), **device.model_dump())
+
+
+@router.post("/batches/{batch_id}/import", response_model=ImportReport)
+def import_file(
+    batch_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: Receiver,
+    idem: IdempotencyDep,
+    file: Annotated[UploadFile, File(description="CSV or XLSX asset list")],
+    dry_run: Annotated[bool, Query(description="check and report, write nothing")] = False,
+    skip_invalid: Annotated[bool, Query(description="import the valid rows only")] = False,
+    category: Annotated[Category | None, Query(description="for rows with no category")] = None,
+) -> Any:
+    """Import an asset list; a file with bad rows is refused whole (422), row by row."""
+    batch = service.open_batch(session, batch_id)
+    options = importer.Options(file.filename or "", dry_run, skip_invalid, category)
+    asked = fingerprint(batch_id, importer.file_sha256(file.file), dry_run, skip_invalid, category)
+    if replayed := idem.replay(session, asked):
+        return replayed
+    outcome = importer.import_rows(session, actor, batch=batch, stream=file.file, options=options)
+    report = _report(outcome, batch_id, dry_run, locale_of(request))
+    if dry_run:
+        return JSONResponse(report.model_dump(), status_code=200)
+    return idem.answer(session, asked, report, status_code=200)
+
+
+def _report(outcome: importer.Outcome, batch_id: int, dry_run: bool, locale: str) -> ImportReport:
+    url = (
+        f"/api/v1/imports/{outcome.import_id}/refused.csv"
+        if outcome.refused and not dry_run
+        else None
+    )
+    return ImportReport(
+        import_id=outcome.import_id,
+        dry_run=dry_run,
+        file_sha256=outcome.file_sha256,
+        rows=outcome.rows,
+        created=outcome.created,
+        already_present=outcome.already_present,
+        skipped=outcome.skipped,
+        refused_csv_url=url,
+        devices_url=f"/api/v1/devices?batch_id={batch_id}",
+        skipped_rows=[
+            RowError(row=i.row, column=i.column, message=localise(locale, i.message))
+            for i in outcome.issues
+        ],
+    )
+
+
+@router.get("/imports/{import_id}/refused.csv", response_class=Response)
+def refused_rows(
+    import_id: int, request: Request, session: SessionDep, _actor: Receiver
+) -> Response:
+    """The rows an import left out, with a reason column: fix them in Excel, import again."""
+    record = service.import_record(session, import_id)
+    locale = locale_of(request)
+    text = importer.refused_csv(
+        record.refused_csv,
+        lambda m: localise(locale, m),
+        reason_header=translate(locale, importer.REASON_HEADER),
+    )
+    name = f"lot-{record.batch_id}-lignes-refusees-{import_id}.csv"
+    return Response(
+        text.encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/batches/{batch_id}/close", response_model=BatchRead)
+def close_batch(
+    batch_id: int, body: BatchClose, session: SessionDep, actor: BatchManager
+) -> BatchRead:
+    """Close a batch; a difference between declared and received counts needs a comment."""
+    batch = service.close_batch(session, actor, batch_id=batch_id, comment=body.comment)
+    return service.batch_view(session, batch)
+
+
+@router.get("/batches/{batch_id}/receipt.pdf", response_class=Response)
+def batch_receipt(
+    batch_id: int, session: SessionDep, _actor: BatchReader, settings: SettingsDep
+) -> Response:
+    """The donor's receipt for the batch, a PDF in French (provisional until closed)."""
+    view = service.receipt_view(
+        session,
+        batch_id,
+        organisation=settings.organisation,
+        label=lambda m: translate("fr", m),
+        head=str(ledger.head(session)),
+    )
+    return Response(
+        receipt.render_receipt(view),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="recu-lot-{batch_id}.pdf"'},
+    )

@@ -1,0 +1,121 @@
+"""`remise intake …`: bulk imports and receipts from the command line, for workshops' scripts."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from db import ledger
+from db.engine import transaction
+from db.enums import Category
+from db.errors import DomainError
+from intake import importer, receipt, service
+from remise.auth import system_actor
+from remise.i18n import localise, translate
+from remise.runtime import engine_for
+from remise.settings import Settings
+
+app = typer.Typer(help="Donations: import asset lists, print receipts.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+def _engine_and_locale() -> tuple[Engine, Settings]:
+    settings = Settings()
+    try:
+        return engine_for(settings), settings
+    except DomainError as exc:
+        err.print(translate(settings.default_locale, exc.template, **exc.params))
+        raise typer.Exit(1) from exc
+
+
+def _print_refused(exc: importer.ImportRefused, locale: str) -> None:
+    table = Table(title=translate(locale, exc.template, **exc.params), title_justify="left")
+    for column in ("row", "column", "problem"):
+        table.add_column(column, overflow="fold")
+    for issue in exc.extra["errors"]:
+        table.add_row(str(issue.row), issue.column, localise(locale, issue.message))
+    err.print(table)
+    if exc.extra["error_count"] > len(exc.extra["errors"]):
+        err.print(f"… {exc.extra['error_count'] - len(exc.extra['errors'])} more.")
+
+
+@app.command("import")
+def import_command(
+    batch_id: Annotated[int, typer.Argument(help="the batch the devices belong to")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")],
+    dry_run: Annotated[bool, typer.Option(help="check and report, write nothing")] = False,
+    skip_invalid: Annotated[bool, typer.Option(help="import the valid rows only")] = False,
+    category: Annotated[Category | None, typer.Option(help="for rows with no category")] = None,
+) -> None:
+    """Import a donor's asset list into a batch: all rows, or none if any is wrong."""
+    engine, settings = _engine_and_locale()
+    locale = settings.default_locale
+    actor = system_actor(f"cli:{getpass.getuser()}")
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(*columns, console=err) as bar, file.open("rb") as stream:
+            tasks: dict[str, int] = {}
+
+            def progress(phase: str, done: int, total: int | None) -> None:
+                task = tasks.setdefault(phase, bar.add_task(phase, total=total))
+                bar.update(task, completed=done, total=total)
+
+            options = importer.Options(file.name, dry_run, skip_invalid, category, progress)
+            with transaction(engine) as session:
+                batch = service.open_batch(session, batch_id)
+                outcome = importer.import_rows(
+                    session, actor, batch=batch, stream=stream, options=options
+                )
+    except importer.ImportRefused as exc:
+        _print_refused(exc, locale)
+        raise typer.Exit(1) from exc
+    except DomainError as exc:
+        err.print(translate(locale, exc.template, **exc.params))
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    verb = "would create" if dry_run else "created"
+    out.print(
+        f"{outcome.rows} rows: {verb} {outcome.created}, already present "
+        f"{outcome.already_present}, skipped {outcome.skipped} (file sha256 {outcome.file_sha256})"
+    )
+    for issue in outcome.issues:
+        out.print(f"  skipped row {issue.row}, {issue.column}: {localise(locale, issue.message)}")
+
+
+@app.command("receipt")
+def receipt_command(
+    batch_id: Annotated[int, typer.Argument(help="the batch")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PDF file to write")],
+) -> None:
+    """Write the donor's receipt for a batch (PDF, in French)."""
+    engine, settings = _engine_and_locale()
+    try:
+        with transaction(engine, read_only=True) as session:
+            view = service.receipt_view(
+                session,
+                batch_id,
+                organisation=settings.organisation,
+                label=lambda m: translate("fr", m),
+                head=str(ledger.head(session)),
+            )
+    except DomainError as exc:
+        err.print(exc.render())
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    output.write_bytes(receipt.render_receipt(view))
+    out.print(f"Receipt written to {output}")

@@ -1,0 +1,287 @@
+"""Intake use cases: donors, batches, receiving devices, closing a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from db import codes, ledger, lifecycle
+from db.clock import now_iso, utcnow
+from db.enums import CATEGORY_LABELS, Category
+from db.errors import N_, Conflict, Invalid, NotFound
+from db.events import EventType
+from db.models import Batch, Device, Donor
+from intake import rules
+from intake.models import (
+    BatchCreate,
+    BatchRead,
+    CategoryCounts,
+    DeviceIntake,
+    DonorCreate,
+    ImportRecord,
+)
+from intake.receipt import CategoryCount, ReceiptLine, ReceiptView
+from remise.auth import Actor
+
+
+class DonorNotFound(NotFound):
+    code = "donor_not_found"
+    message = N_("No donor number %(id)s.")
+
+
+class BatchNotFound(NotFound):
+    code = "batch_not_found"
+    message = N_("No batch number %(id)s.")
+
+
+class BadSiret(Invalid):
+    code = "bad_siret"
+    message = N_("“%(siret)s” is not a valid SIRET: 14 digits, the last one being the check digit.")
+
+
+class BadImei(Invalid):
+    code = "bad_imei"
+    message = N_("“%(value)s” is not a valid IMEI: 15 digits, the last one being the check digit.")
+
+
+class BatchClosed(Conflict):
+    code = "batch_closed"
+    message = N_("Batch %(id)s is closed: reopen it or use another batch.")
+
+
+class SerialTaken(Conflict):
+    code = "serial_taken"
+    message = N_("Serial %(serial)s is already in Remise, in batch %(batch)s (device %(code)s).")
+
+
+class CommentRequired(Invalid):
+    code = "closing_comment_required"
+    message = N_(
+        "Received and declared counts differ (%(differences)s): "
+        "say why in a comment to close the batch."
+    )
+
+
+def create_donor(session: Session, actor: Actor, *, data: DonorCreate) -> Donor:
+    """Record a donor; a SIRET, if given, must pass its check digit."""
+    siret = "".join(data.siret.split()) if data.siret else None
+    if siret and not rules.siret_valid(siret):
+        raise BadSiret(siret=data.siret)
+    donor = Donor(**data.model_dump(exclude={"siret"}), siret=siret, created_at=now_iso())
+    session.add(donor)
+    session.flush()
+    ledger.append(
+        session,
+        actor=actor.ledger_name,
+        type=EventType.DONOR_CREATED,
+        payload={"donor_id": donor.id, "name": donor.name, "siret": siret},
+    )
+    return donor
+
+
+def donors(session: Session) -> Sequence[Donor]:
+    return session.exec(select(Donor).order_by(col(Donor.name))).all()
+
+
+def donor(session: Session, donor_id: int) -> Donor:
+    found = session.get(Donor, donor_id)
+    if found is None:
+        raise DonorNotFound(id=donor_id)
+    return found
+
+
+def create_batch(session: Session, actor: Actor, *, data: BatchCreate) -> Batch:
+    """Record a donation lot with the counts the donor declared per category."""
+    donor(session, data.donor_id)
+    batch = Batch(
+        donor_id=data.donor_id,
+        pickup_date=data.pickup_date,
+        site=data.site.strip(),
+        declared={c.value: n for c, n in data.declared.items() if n},
+        workshop=data.workshop,
+        created_at=now_iso(),
+        created_by=actor.ledger_name,
+    )
+    session.add(batch)
+    session.flush()
+    ledger.append(
+        session,
+        actor=actor.ledger_name,
+        type=EventType.BATCH_CREATED,
+        payload={
+            "batch_id": batch.id,
+            "donor_id": batch.donor_id,
+            "site": batch.site,
+            "pickup_date": batch.pickup_date.isoformat(),
+            "declared": batch.declared,
+        },
+    )
+    return batch
+
+
+def batch(session: Session, batch_id: int) -> Batch:
+    found = session.get(Batch, batch_id)
+    if found is None:
+        raise BatchNotFound(id=batch_id)
+    return found
+
+
+def open_batch(session: Session, batch_id: int) -> Batch:
+    found = batch(session, batch_id)
+    if found.closed:
+        raise BatchClosed(id=batch_id)
+    return found
+
+
+def batches(
+    session: Session, *, donor_id: int | None = None, closed: bool | None = None
+) -> Sequence[Batch]:
+    query = select(Batch).order_by(col(Batch.id).desc())
+    if donor_id is not None:
+        query = query.where(Batch.donor_id == donor_id)
+    if closed is not None:
+        query = query.where(Batch.closed == closed)
+    return session.exec(query).all()
+
+
+def received_counts(session: Session, batch_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(Device.category, func.count())
+        .where(Device.batch_id == batch_id)
+        .group_by(Device.category)
+    ).all()
+    return {category: count for category, count in rows}
+
+
+def counts(declared: dict[str, int], received: dict[str, int]) -> dict[str, CategoryCounts]:
+    """Declared against received, per category, in the life cycle's category order."""
+    return {
+        c.value: CategoryCounts(
+            declared=declared.get(c.value, 0),
+            received=received.get(c.value, 0),
+            difference=received.get(c.value, 0) - declared.get(c.value, 0),
+        )
+        for c in Category
+        if declared.get(c.value) or received.get(c.value)
+    }
+
+
+def batch_view(session: Session, found: Batch) -> BatchRead:
+    assert found.id is not None
+    received = received_counts(session, found.id)
+    table = counts(found.declared, received)
+    return BatchRead(
+        **found.model_dump(exclude={"declared"}),
+        declared=found.declared,
+        donor_name=donor(session, found.donor_id).name,
+        received=received,
+        counts=table,
+        balanced=all(c.difference == 0 for c in table.values()),
+    )
+
+
+def receive_device(session: Session, actor: Actor, *, batch_id: int, data: DeviceIntake) -> Device:
+    """Register one device into an open batch; it gets its code and a `received` event."""
+    found = open_batch(session, batch_id)
+    imei = rules.normalise_imei(data.imei) if data.imei else None
+    if data.imei and not rules.imei_valid(data.imei):
+        raise BadImei(value=data.imei)
+    serial = data.serial.strip()
+    taken = session.exec(select(Device).where(func.upper(Device.serial) == serial.upper())).first()
+    if taken is not None:
+        raise SerialTaken(serial=serial, batch=taken.batch_id, code=codes.display(taken.code))
+    device = Device(
+        batch_id=batch_id,
+        category=data.category.value,
+        brand=data.brand,
+        model=data.model,
+        serial=serial,
+        imei=imei,
+        asset_tag=data.asset_tag,
+        attributes=data.attributes,
+    )
+    lifecycle.register(
+        session, actor=actor.ledger_name, devices=[device], extra={"where": found.site}
+    )
+    return device
+
+
+def close_batch(session: Session, actor: Actor, *, batch_id: int, comment: str | None) -> Batch:
+    """Close a batch; differences between declared and received counts need a comment."""
+    found = open_batch(session, batch_id)
+    table = counts(found.declared, received_counts(session, batch_id))
+    differences = {c: t for c, t in table.items() if t.difference}
+    if differences and not (comment and comment.strip()):
+        summary = ", ".join(f"{c}: {t.received}/{t.declared}" for c, t in differences.items())
+        raise CommentRequired(differences=summary)
+    found.closed, found.closing_comment = True, (comment or "").strip() or None
+    found.closed_at, found.closed_by = now_iso(), actor.ledger_name
+    session.flush()
+    ledger.append(
+        session,
+        actor=actor.ledger_name,
+        type=EventType.BATCH_CLOSED,
+        payload={
+            "batch_id": batch_id,
+            "comment": found.closing_comment,
+            "counts": {c: [t.declared, t.received] for c, t in table.items()},
+        },
+    )
+    return found
+
+
+class ImportNotFound(NotFound):
+    code = "import_not_found"
+    message = N_("No import number %(id)s.")
+
+
+def import_record(session: Session, import_id: int) -> ImportRecord:
+    found = session.get(ImportRecord, import_id)
+    if found is None:
+        raise ImportNotFound(id=import_id)
+    return found
+
+
+def receipt_view(
+    session: Session, batch_id: int, *, organisation: str, label: Callable[[str], str], head: str
+) -> ReceiptView:
+    """What the donor's receipt shows; `label` translates category names."""
+    found = batch(session, batch_id)
+    giver = donor(session, found.donor_id)
+    devices = session.exec(
+        select(Device).where(Device.batch_id == batch_id).order_by(col(Device.id))
+    )
+    lines = [
+        ReceiptLine(
+            code=codes.display(d.code),
+            category=label(CATEGORY_LABELS[Category(d.category)]),
+            brand=d.brand,
+            model=d.model,
+            serial=d.serial,
+            asset_tag=d.asset_tag,
+        )
+        for d in devices
+    ]
+    table = counts(found.declared, received_counts(session, batch_id))
+    contact = " — ".join(x for x in (giver.contact_name, giver.contact_email) if x) or None
+    return ReceiptView(
+        organisation=organisation,
+        donor_name=giver.name,
+        donor_siret=giver.siret,
+        donor_contact=contact,
+        batch_id=batch_id,
+        pickup_date=found.pickup_date,
+        site=found.site,
+        workshop=found.workshop,
+        lines=lines,
+        closed=found.closed,
+        counts=[
+            CategoryCount(label(CATEGORY_LABELS[Category(c)]), t.declared, t.received)
+            for c, t in table.items()
+        ],
+        closing_comment=found.closing_comment,
+        issued_at=utcnow(),
+        ledger_head=head,
+    )
