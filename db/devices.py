@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from db import codes
 from db.errors import N_, Invalid, NotFound
 from db.models import Device
-
-_CHUNK = 900  # stays under SQLite's bound-parameter limit
 
 
 class InvalidCode(Invalid):
@@ -45,27 +43,3 @@ def by_serial(session: Session, serial: str) -> Sequence[Device]:
 def by_imei(session: Session, imei: str) -> Sequence[Device]:
     key = "".join(ch for ch in imei if ch.isdigit())
     return session.exec(select(Device).where(Device.imei == key)).all()
-
-
-def allocate_codes(session: Session, count: int) -> list[str]:
-    """`count` fresh codes that no device holds yet (random, so re-drawn on collision)."""
-    chosen: set[str] = set()
-    while len(chosen) < count:
-        wanted = {codes.new_code() for _ in range(count - len(chosen))} - chosen
-        candidates = sorted(wanted)
-        taken: set[str] = set()
-        for start in range(0, len(candidates), _CHUNK):
-            chunk = candidates[start : start + _CHUNK]
-            taken.update(session.exec(select(Device.code).where(col(Device.code).in_(chunk))))
-        chosen |= wanted - taken
-    return list(chosen)
-
-
-def ids_of(session: Session, device_codes: Sequence[str]) -> dict[str, int]:
-    """The ids of the devices with these codes, by code."""
-    found: dict[str, int] = {}
-    for start in range(0, len(device_codes), _CHUNK):
-        chunk = list(device_codes[start : start + _CHUNK])
-        rows = session.exec(select(Device.code, Device.id).where(col(Device.code).in_(chunk)))
-        found.update({code: device_id for code, device_id in rows if device_id is not None})
-    return found

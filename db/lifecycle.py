@@ -18,7 +18,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from db import bulk, canonical, codes, ledger
-from db.devices import allocate_codes, ids_of
 from db.enums import STATUS_LABELS, Status
 from db.errors import N_, Conflict, Invalid, Message
 from db.events import PROJECTED_FIELDS, EventType, changes
@@ -127,6 +126,48 @@ def register(
 _GIVEN = tuple(name for name in PROJECTED_FIELDS if name not in ("code", "status"))
 
 
+_ATTEMPTS = 5
+_COLUMNS = ("id", *PROJECTED_FIELDS)
+
+
+def _insert_devices(session: Session, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert the rows as received devices with reserved ids and fresh codes.
+
+    Codes are drawn at random (35 bits) and not looked up first: a look-up per chunk
+    scans the growing table. If one collides with an existing code, the unique index
+    refuses the chunk, whose savepoint is rolled back, and it is retried with new codes.
+    """
+    for _attempt in range(_ATTEMPTS):
+        codes_ = {codes.new_code() for _ in range(len(rows) + 8)}
+        fresh = list(codes_)[: len(rows)]
+        if len(fresh) < len(rows):
+            continue
+        try:
+            with session.begin_nested():
+                records = [
+                    _DEFAULTS | row | {"id": id_, "code": code, "status": Status.RECEIVED.value}
+                    for row, code, id_ in zip(
+                        rows, fresh, bulk.reserve_ids(session, "device", len(rows)), strict=True
+                    )
+                ]
+                bulk.insert_rows(
+                    session,
+                    "device",
+                    _COLUMNS,
+                    [
+                        tuple(
+                            canonical.dumps(r[n]).decode() if n == "attributes" else r[n]
+                            for n in _COLUMNS
+                        )
+                        for r in records
+                    ],
+                )
+            return records
+        except bulk.DuplicateKey:
+            continue
+    raise RuntimeError("could not draw unused device codes; is the code space exhausted?")
+
+
 def register_rows(
     session: Session,
     *,
@@ -143,32 +184,19 @@ def register_rows(
     if not rows:
         return []
     ledger.lock(session)
-    records = [
-        _DEFAULTS | row | {"code": code, "status": Status.RECEIVED.value}
-        for row, code in zip(rows, allocate_codes(session, len(rows)), strict=True)
-    ]
-    # Straight to the driver, as the ledger does: ORM objects and SQLAlchemy's per-row
-    # parameter processing cost more than the inserts themselves (see bench/intake.py).
-    bulk.insert_rows(
-        session,
-        "device",
-        PROJECTED_FIELDS,
-        [
-            tuple(
-                canonical.dumps(r[n]).decode() if n == "attributes" else r[n]
-                for n in PROJECTED_FIELDS
-            )
-            for r in records
-        ],
-    )
-    ids = ids_of(session, [r["code"] for r in records])
+    records = _insert_devices(session, rows)
+    ids = {r["code"]: r["id"] for r in records}
     ledger.append_many(
         session,
         actor=actor,
         events=[
             ledger.NewEvent(
                 E.DEVICE_RECEIVED,
-                {"changes": changes(_DEFAULTS, r), **(extra or {}), **own},
+                {
+                    "changes": changes(_DEFAULTS, {n: r[n] for n in PROJECTED_FIELDS}),
+                    **(extra or {}),
+                    **own,
+                },
                 ids[r["code"]],
             )
             for r, own in zip(records, extra_each or [{}] * len(records), strict=True)

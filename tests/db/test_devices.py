@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from db import codes, devices
+from db import codes, devices, ledger, lifecycle
 from db.engine import transaction
 from db.enums import Category
 from tests.factories import make_device
@@ -33,9 +33,31 @@ def test_mistyped_and_unknown_codes_are_told_apart(engine: Engine) -> None:
             devices.by_code(session, codes.new_code())
 
 
-def test_allocated_codes_are_fresh_and_distinct(engine: Engine) -> None:
+def test_bulk_registration_gives_fresh_distinct_codes_and_ids(engine: Engine) -> None:
     with transaction(engine) as session:
         taken = {make_device(session).code for _ in range(5)}
-        fresh = devices.allocate_codes(session, 2000)
+        rows = [{"category": "laptop", "serial": f"B{n}"} for n in range(2000)]
+        registered = lifecycle.register_rows(session, actor="tests", rows=rows)
+    fresh = [code for _id, code in registered]
     assert len(set(fresh)) == 2000 and not taken & set(fresh)
     assert all(codes.is_valid(c) for c in fresh)
+    with transaction(engine, read_only=True) as session:
+        for device_id, code in registered[:50]:
+            assert devices.by_code(session, code).id == device_id
+
+
+def test_a_code_collision_is_retried_with_new_codes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with transaction(engine) as session:
+        existing = make_device(session).code
+    drawn = iter([existing] * 9 + [codes.new_code() for _ in range(20)])
+    monkeypatch.setattr(codes, "new_code", lambda: next(drawn))
+    with transaction(engine) as session:
+        [(device_id, code)] = lifecycle.register_rows(
+            session, actor="tests", rows=[{"category": "laptop", "serial": "C1"}]
+        )
+    assert code != existing
+    with transaction(engine, read_only=True) as session:
+        assert ledger.verify(session).ok
+        assert devices.by_code(session, code).id == device_id
