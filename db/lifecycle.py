@@ -281,3 +281,21 @@ def _apply(
         set_committed_value(device, name, value)
     payload = {"changes": changes(before, after), **(extra or {})}
     ledger.append(session, actor=actor, type=event_type, payload=payload, device_id=device.id)
+
+
+def record(
+    session: Session,
+    device: Device,
+    *,
+    actor: str,
+    event: EventType,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Record an event about `device` that changes none of its fields (a label reprint…)."""
+    if event in TRANSITIONS.values():
+        raise ReservedField(field="status")
+    ledger.lock(session)
+    session.flush()
+    assert device.id is not None
+    payload = {"changes": {}, **(extra or {})}
+    ledger.append(session, actor=actor, type=event, payload=payload, device_id=device.id)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from db import batches as batches_
 from db import codes, ledger, lifecycle
 from db.clock import now_iso, utcnow
 from db.enums import CATEGORY_LABELS, Category
@@ -29,11 +30,6 @@ from remise.auth import Actor
 class DonorNotFound(NotFound):
     code = "donor_not_found"
     message = N_("No donor number %(id)s.")
-
-
-class BatchNotFound(NotFound):
-    code = "batch_not_found"
-    message = N_("No batch number %(id)s.")
 
 
 class BadSiret(Invalid):
@@ -122,10 +118,7 @@ def create_batch(session: Session, actor: Actor, *, data: BatchCreate) -> Batch:
 
 
 def batch(session: Session, batch_id: int) -> Batch:
-    found = session.get(Batch, batch_id)
-    if found is None:
-        raise BatchNotFound(id=batch_id)
-    return found
+    return batches_.by_id(session, batch_id)
 
 
 def open_batch(session: Session, batch_id: int) -> Batch:

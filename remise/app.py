@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from db.engine import make_engine
 from distribution import api as distribution_api
 from intake import api as intake_api
+from labels import api as labels_api
 from remise import __version__, errors, migrate, scheduler
 from remise.api import devices, health, ledger
 from remise.i18n import negotiate
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         devices.router,
         ledger.router,
         intake_api.router,
+        labels_api.router,
         distribution_api.router,
     )
     for router in routers:

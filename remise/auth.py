@@ -28,6 +28,7 @@ class Permission(StrEnum):
     DEVICES_RECEIVE = "devices.receive"
     STRUCTURES_READ = "structures.read"
     STRUCTURES_MANAGE = "structures.manage"
+    LABELS_PRINT = "labels.print"
     ME = "me"
 
 
@@ -43,6 +44,7 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.DEVICES_RECEIVE: STAFF,
     Permission.STRUCTURES_READ: frozenset({Role.COORDINATOR, Role.STRUCTURE}),
     Permission.STRUCTURES_MANAGE: frozenset({Role.COORDINATOR}),
+    Permission.LABELS_PRINT: STAFF,
     Permission.ME: ALL_ROLES,
 }
 

@@ -25,6 +25,7 @@ from db.enums import Role
 from db.errors import DomainError
 from distribution.service import ensure_structure
 from intake import cli as intake_cli
+from labels import cli as labels_cli
 from remise import demo, migrate
 from remise.accounts import create_user
 from remise.auth import Actor, system_actor
@@ -42,6 +43,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(intake_cli.app, name="intake")
+app.add_typer(labels_cli.app, name="labels")
 
 out = Console()
 err = Console(stderr=True)

@@ -50,6 +50,23 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A writing transaction whatever the method: for the few GETs that record something
+    (fetching a label to print it is a print, and prints are ledger events)."""
+    session = new_session(get_engine(request), read_only=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+
 # Declared so that /docs offers an "Authorize" button; our handler answers the 401.
 _bearer = HTTPBearer(auto_error=False, description="the token `remise user create` prints")
 

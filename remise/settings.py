@@ -28,8 +28,16 @@ class Settings(BaseSettings):
         default="NORMAL",
         description="FULL makes each commit survive a power cut, at one fsync per commit",
     )
+    label_layouts: Path | None = Field(
+        default=None,
+        description="TOML file of extra label formats (default: label-layouts.toml in data_dir)",
+    )
     scheduler_enabled: bool = True
     ledger_check_interval_minutes: int = Field(default=60, ge=1)
+
+    @property
+    def label_layouts_file(self) -> Path:
+        return self.label_layouts or self.data_dir / "label-layouts.toml"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

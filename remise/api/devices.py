@@ -17,7 +17,14 @@ from sqlmodel import col, select
 from db import codes, devices, ledger, lifecycle
 from db.enums import Category, Status
 from db.models import Device
-from remise.api.schemas import PUBLIC_FIELDS, CatalogueDevice, DevicePage, DeviceRead, EventRead
+from remise.api.schemas import (
+    PUBLIC_FIELDS,
+    CatalogueDevice,
+    DevicePage,
+    DeviceRead,
+    EventRead,
+    device_for,
+)
 from remise.auth import Actor, Permission
 from remise.deps import SessionDep, require
 
@@ -48,12 +55,6 @@ def visible_device(
     if actor.is_structure and not (_holds(actor, device) or device.status == Status.AVAILABLE):
         raise devices.DeviceNotFound(code=codes.display(device.code))
     return device
-
-
-def _shape(actor: Actor, device: Device) -> DeviceRead | CatalogueDevice:
-    if actor.is_structure:
-        return CatalogueDevice.of(device)
-    return DeviceRead(code_display=codes.display(device.code), **device.model_dump())
 
 
 def _search(q: str) -> ColumnElement[bool]:
@@ -97,7 +98,7 @@ def list_devices(
     rows = session.exec(
         select(Device).where(*where).order_by(col(Device.id).desc()).limit(limit).offset(offset)
     ).all()
-    items: Any = [_shape(actor, d) for d in rows]
+    items: Any = [device_for(actor, d) for d in rows]
     return DevicePage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -107,7 +108,7 @@ def get_device(
     actor: Annotated[Actor, Depends(require(Permission.DEVICES_READ))],
 ) -> DeviceRead | CatalogueDevice:
     """One device by its code (any case, with or without the hyphen)."""
-    return _shape(actor, device)
+    return device_for(actor, device)
 
 
 def _public(payload: dict[str, Any]) -> dict[str, Any]:
@@ -149,4 +150,4 @@ def report_lost(
     lifecycle.move(
         session, device, to=Status.LOST, actor=actor.ledger_name, extra={"comment": body.comment}
     )
-    return _shape(actor, device)
+    return device_for(actor, device)

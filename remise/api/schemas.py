@@ -45,6 +45,13 @@ class DeviceRead(CatalogueDevice):
     attributes: dict[str, Any]
 
 
+def device_for(actor: Any, device: Device) -> DeviceRead | CatalogueDevice:
+    """The device as this actor may see it: a partner structure gets the catalogue view."""
+    if actor.is_structure:
+        return CatalogueDevice.of(device)
+    return DeviceRead(code_display=codes.display(device.code), **device.model_dump())
+
+
 class DevicePage(BaseModel):
     items: list[DeviceRead] | list[CatalogueDevice]
     total: int

@@ -1,0 +1,57 @@
+"""What a label says, as plain text: the view model every renderer draws."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from babel.numbers import format_currency
+
+from db import codes
+from db.enums import CATEGORY_LABELS, Category
+from db.errors import N_
+
+SEPARATOR = " · "
+
+
+@dataclass(frozen=True)
+class LabelContent:
+    code: str  # canonical, what the barcode carries
+    code_display: str  # what people read: XXXX-XXXX
+    headline: str  # brand and model
+    detail: str  # category, batch, donor
+    grading: str | None  # grade and solidarity price, once graded
+
+
+def label_content(
+    *,
+    code: str,
+    category: str,
+    brand: str | None,
+    model: str | None,
+    batch_id: int | None,
+    donor: str | None,
+    grade: str | None,
+    price_cents: int | None,
+    locale: str,
+    translate: Callable[[str], str],
+) -> LabelContent:
+    """The texts of a device's label, in `locale` (`translate` turns a msgid into it)."""
+    category_label = translate(CATEGORY_LABELS.get(Category(category), N_("Other")))
+    headline = " ".join(part.strip() for part in (brand, model) if part and part.strip())
+    batch = translate(N_("Batch %(id)s")) % {"id": batch_id} if batch_id is not None else ""
+    detail = SEPARATOR.join(p for p in (category_label, batch, (donor or "").strip()) if p)
+    grading = None
+    if grade:
+        grading = translate(N_("Grade %(grade)s")) % {"grade": grade}
+        if price_cents is not None:
+            price = format_currency(Decimal(price_cents) / 100, "EUR", locale=locale)
+            grading += SEPARATOR + price
+    return LabelContent(
+        code=code,
+        code_display=codes.display(code),
+        headline=headline or category_label,
+        detail=detail,
+        grading=grading,
+    )

@@ -1,0 +1,60 @@
+"""Label files: one label as PNG or ZPL, many as a PDF of sheets, a zip of PNGs or one ZPL."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from labels import pdf, png, zpl
+from labels.content import LabelContent
+from labels.layouts import Layout, SheetLayout, ThermalLayout
+
+_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed zip timestamps: the same labels give the same file
+
+
+class RollOutput(StrEnum):
+    ZIP = "zip"  # one PNG per label
+    ZPL = "zpl"  # one ZPL document per label, back to back
+
+
+@dataclass(frozen=True)
+class LabelFile:
+    body: bytes
+    media_type: str
+    extension: str
+
+
+def single(layout: ThermalLayout, content: LabelContent, kind: RollOutput | str) -> LabelFile:
+    """One device's label for a roll printer: PNG (`png`) or ZPL (`zpl`)."""
+    if kind == RollOutput.ZPL:
+        return LabelFile(zpl.render(layout, content), "application/zpl", "zpl")
+    return LabelFile(png.render(layout, content), "image/png", "png")
+
+
+def roll(layout: ThermalLayout, contents: Sequence[LabelContent], kind: RollOutput) -> LabelFile:
+    """Many labels for a roll printer: a zip of PNGs named by code, or one ZPL stream."""
+    if kind == RollOutput.ZPL:
+        body = b"".join(zpl.render(layout, content) for content in contents)
+        return LabelFile(body, "application/zpl", "zpl")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for content in contents:
+            entry = zipfile.ZipInfo(f"{content.code_display}.png", date_time=_EPOCH)
+            archive.writestr(entry, png.render(layout, content))
+    return LabelFile(out.getvalue(), "application/zip", "zip")
+
+
+def sheet(layout: SheetLayout, contents: Sequence[LabelContent], start: int) -> LabelFile:
+    """Sheets of labels as a PDF, the first label at position `start`."""
+    return LabelFile(pdf.render(layout, contents, start), "application/pdf", "pdf")
+
+
+def check(layout: Layout, sample: LabelContent) -> None:
+    """Raise LayoutTooSmall if `layout` cannot hold a label like `sample`."""
+    if isinstance(layout, SheetLayout):
+        pdf.arrange(layout, sample)
+    else:
+        png.arrange(layout, sample)
