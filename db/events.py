@@ -33,11 +33,15 @@ class EventType(StrEnum):
     # device changes that keep its status
     DEVICE_UPDATED = "device.updated"
     DEVICE_LABEL_REPRINTED = "device.label_reprinted"
+    DEVICE_PART_REPLACED = "device.part_replaced"
+    RUN_STEP_RECORDED = "run.step_recorded"
     # donations
     DONOR_CREATED = "donor.created"
     BATCH_CREATED = "batch.created"
     BATCH_IMPORTED = "batch.imported"
     BATCH_CLOSED = "batch.closed"
+    # refurbishment
+    CHECKLIST_PUBLISHED = "checklist.published"
     # accounts and partners
     USER_CREATED = "user.created"
     STRUCTURE_CREATED = "structure.created"

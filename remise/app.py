@@ -14,6 +14,7 @@ from db.engine import make_engine
 from distribution import api as distribution_api
 from intake import api as intake_api
 from labels import api as labels_api
+from refurbish import api as refurbish_api
 from remise import __version__, errors, migrate, scheduler
 from remise.api import devices, health, ledger
 from remise.i18n import negotiate
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ledger.router,
         intake_api.router,
         labels_api.router,
+        refurbish_api.router,
         distribution_api.router,
     )
     for router in routers:

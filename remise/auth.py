@@ -29,6 +29,9 @@ class Permission(StrEnum):
     STRUCTURES_READ = "structures.read"
     STRUCTURES_MANAGE = "structures.manage"
     LABELS_PRINT = "labels.print"
+    RUNS_WORK = "runs.work"
+    CHECKLISTS_READ = "checklists.read"
+    CHECKLISTS_MANAGE = "checklists.manage"
     ME = "me"
 
 
@@ -45,6 +48,9 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.STRUCTURES_READ: frozenset({Role.COORDINATOR, Role.STRUCTURE}),
     Permission.STRUCTURES_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.LABELS_PRINT: STAFF,
+    Permission.RUNS_WORK: STAFF,
+    Permission.CHECKLISTS_READ: STAFF,
+    Permission.CHECKLISTS_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.ME: ALL_ROLES,
 }
 

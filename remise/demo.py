@@ -24,6 +24,7 @@ from distribution.service import ensure_structure
 from intake import service as intake_service
 from intake.models import BatchCreate, DonorCreate
 from intake.rules import luhn_check_digit
+from remise import demo_bench
 from remise.accounts import create_user
 from remise.auth import system_actor
 
@@ -65,7 +66,16 @@ SHOWCASE: list[Showcase] = [
 def _walk(
     session: Session, device: Device, target: Status, fields: dict[str, Any], structures: list[int]
 ) -> None:
-    for step in lifecycle.path_to(target):
+    """Take `device` to `target` as people would: a bench run where the path has one."""
+    path = lifecycle.path_to(target)
+    # the run ends with the outcome on the path (refurbished, parts, recycled), if any
+    outcome = next((s for s in path if s in demo_bench.OUTCOMES), Status.IN_REFURBISHMENT)
+    for step in path:
+        if step == Status.IN_REFURBISHMENT:
+            device = demo_bench.run_through(session, DEMO_ACTOR, device.code, outcome)
+            continue
+        if step in demo_bench.OUTCOMES:
+            continue  # the run finished with this outcome
         extra: dict[str, Any] = {}
         if step == Status.GRADED:
             extra = {k: fields[k] for k in ("grade", "price_cents") if k in fields}

@@ -77,6 +77,8 @@ def localise(locale: str, value: Any) -> Any:
     """`value` with every Message in it translated: inside lists, dicts and dataclasses."""
     if isinstance(value, Message):
         return translate(locale, value.template, **value.params)
+    if callable(getattr(value, "in_", None)):  # a text given in each language (checklists)
+        return value.in_(locale)
     if isinstance(value, dict):
         return {key: localise(locale, item) for key, item in value.items()}
     if isinstance(value, list | tuple):

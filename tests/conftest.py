@@ -21,6 +21,7 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers the tables)
 import intake.models  # noqa: F401
+import refurbish.models  # noqa: F401
 from db.engine import make_engine, normalise_url
 from remise import migrate
 from remise.app import create_app

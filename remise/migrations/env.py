@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers the tables)
 import intake.models  # noqa: F401
+import refurbish.models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

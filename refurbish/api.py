@@ -1,0 +1,203 @@
+"""Refurbishment routes: checklists, runs and their steps, parts, outcomes, photos."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import FileResponse
+from PIL import Image, UnidentifiedImageError
+from pydantic import BaseModel
+
+from db.enums import Category
+from db.errors import N_, Invalid, NotFound
+from refurbish import queries, service
+from refurbish.checklists import Template
+from refurbish.models import (
+    ChecklistRead,
+    PartReplaced,
+    RunFinish,
+    RunRead,
+    RunStart,
+    StepRecord,
+    StepView,
+)
+from remise.auth import Actor, Permission
+from remise.deps import SessionDep, get_settings, require
+from remise.errors import locale_of
+from remise.idempotency import IdempotencyDep, fingerprint
+from remise.settings import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["refurbishment"])
+Worker = Annotated[Actor, Depends(require(Permission.RUNS_WORK))]
+ChecklistReader = Annotated[Actor, Depends(require(Permission.CHECKLISTS_READ))]
+ChecklistManager = Annotated[Actor, Depends(require(Permission.CHECKLISTS_MANAGE))]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+class BadPhoto(Invalid):
+    code = "bad_photo"
+    message = N_("This file is not a photo Remise keeps (JPEG, PNG or WebP, up to 10 MB).")
+
+
+class PhotoNotFound(NotFound):
+    code = "photo_not_found"
+    message = N_("No such photo.")
+
+
+class PhotoRead(BaseModel):
+    photo: str
+    url: str
+
+
+@router.get("/checklists/{category}", response_model=ChecklistRead)
+def get_checklist(
+    category: Category, session: SessionDep, _actor: ChecklistReader, version: int | None = None
+) -> ChecklistRead:
+    """The category's current checklist, or an older `version`."""
+    if version is None:
+        return queries.checklist_view(service.current_template(session, category))
+    return queries.checklist_view(service.template_version(session, category, version))
+
+
+@router.put("/checklists/{category}", response_model=ChecklistRead)
+def put_checklist(
+    category: Category, body: Template, session: SessionDep, actor: ChecklistManager
+) -> ChecklistRead:
+    """Publish a new version of the checklist; runs already started keep their version."""
+    row = service.publish_template(session, actor, category=category, template=body)
+    return queries.checklist_view(row)
+
+
+@router.post("/devices/{code}/runs", response_model=RunRead, status_code=201)
+def start_run(
+    code: str,
+    body: RunStart,
+    request: Request,
+    session: SessionDep,
+    actor: Worker,
+    idem: IdempotencyDep,
+) -> Any:
+    """Start a refurbishment run; the device goes to in_refurbishment."""
+    asked = fingerprint(code, body)
+    if replayed := idem.replay(session, asked):
+        return replayed
+    run = service.start_run(session, actor, code=code, comment=body.comment)
+    return idem.answer(session, asked, queries.run_view(session, run, locale_of(request)))
+
+
+@router.get("/devices/{code}/runs", response_model=list[RunRead])
+def device_runs(code: str, request: Request, session: SessionDep, _actor: Worker) -> list[RunRead]:
+    """Every run of the device, oldest first."""
+    locale = locale_of(request)
+    return [queries.run_view(session, r, locale) for r in service.runs_of_device(session, code)]
+
+
+@router.get("/runs/{run_id}", response_model=RunRead)
+def get_run(run_id: int, request: Request, session: SessionDep, _actor: Worker) -> RunRead:
+    """The run with every step of its checklist: definition, value, state."""
+    return queries.run_view(session, service.run(session, run_id), locale_of(request))
+
+
+@router.put("/runs/{run_id}/steps/{key}", response_model=StepView)
+def record_step(
+    run_id: int, key: str, body: StepRecord, request: Request, session: SessionDep, actor: Worker
+) -> StepView:
+    """Record a step's value (again, if need be); each recording is a ledger event."""
+    service.record_step(session, actor, run_id=run_id, key=key, value=body.value, note=body.note)
+    view = queries.run_view(session, service.run(session, run_id), locale_of(request))
+    return next(step for step in view.steps if step.key == key)
+
+
+@router.post("/runs/{run_id}/parts", response_model=RunRead, status_code=201)
+def replace_part(
+    run_id: int,
+    body: PartReplaced,
+    request: Request,
+    session: SessionDep,
+    actor: Worker,
+    idem: IdempotencyDep,
+) -> Any:
+    """Record a part replaced (battery, SSD, RAM…); the device's specs change with it."""
+    asked = fingerprint(run_id, body)
+    if replayed := idem.replay(session, asked):
+        return replayed
+    service.replace_part(session, actor, run_id=run_id, data=body)
+    view = queries.run_view(session, service.run(session, run_id), locale_of(request))
+    return idem.answer(session, asked, view)
+
+
+@router.post("/runs/{run_id}/finish", response_model=RunRead)
+def finish_run(
+    run_id: int,
+    body: RunFinish,
+    request: Request,
+    session: SessionDep,
+    actor: Worker,
+    idem: IdempotencyDep,
+) -> Any:
+    """Finish with `refurbished`, `parts` (with the parts) or `recycled` (with the collector).
+
+    409 listing the blocking steps if the device is not ready to be `refurbished`.
+    """
+    asked = fingerprint(run_id, body)
+    if replayed := idem.replay(session, asked):
+        return replayed
+    run = service.finish_run(session, actor, run_id=run_id, data=body)
+    view = queries.run_view(session, run, locale_of(request))
+    return idem.answer(session, asked, view, status_code=200)
+
+
+@router.post("/runs/{run_id}/photos", response_model=PhotoRead, status_code=201)
+async def add_photo(
+    run_id: int,
+    session: SessionDep,
+    _actor: Worker,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo")],
+) -> PhotoRead:
+    """Keep a photo for the run; record its `photo` reference in a photo step."""
+    service.run(session, run_id)
+    data = await file.read(MAX_PHOTO_BYTES + 1)
+    extension = _photo_format(data)
+    name = f"run-{run_id}/{hashlib.sha256(data).hexdigest()}.{extension}"
+    target = settings.data_dir / "photos" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return PhotoRead(photo=name, url=f"/api/v1/photos/{name}")
+
+
+def _photo_format(data: bytes) -> str:
+    if len(data) > MAX_PHOTO_BYTES:
+        raise BadPhoto()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format or ""
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise BadPhoto() from exc
+    if kind not in PHOTO_FORMATS:
+        raise BadPhoto()
+    return PHOTO_FORMATS[kind]
+
+
+@router.get("/photos/run-{run_id}/{name}", response_class=FileResponse)
+def get_photo(run_id: int, name: str, _actor: Worker, settings: SettingsDep) -> FileResponse:
+    """A photo kept for a run."""
+    stem, _, extension = name.partition(".")
+    if len(stem) != 64 or extension not in PHOTO_FORMATS.values() or not stem.isalnum():
+        raise PhotoNotFound()
+    path = settings.data_dir / "photos" / f"run-{run_id}" / name
+    if not path.is_file():
+        raise PhotoNotFound()
+    return FileResponse(path)
+
+
+@router.get("/parts", response_model=list[dict[str, Any]])
+def parts_in_stock(session: SessionDep, _actor: Worker) -> list[dict[str, Any]]:
+    """Parts harvested from dismantled devices and still in stock."""
+    return [p.model_dump() for p in service.harvested_parts(session, in_stock=True)]

@@ -1,0 +1,73 @@
+"""Demo devices at the bench: the refurbishment runs that their statuses imply.
+
+A demo device that reached in_refurbishment or beyond got there through a real run
+(`refurbish.service`): steps recorded with passing values, a part replaced on some,
+and the run finished with its outcome, so that its history reads like a real one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from db import devices
+from db.enums import Status
+from db.models import Device
+from refurbish import checklists, service
+from refurbish.models import HarvestedPartIn, PartReplaced, RunFinish
+from remise.auth import Actor
+
+STARTED_STEPS = 5  # a run in progress: the first steps done, the rest to do
+OUTCOMES = {Status.REFURBISHED: "refurbished", Status.PARTS: "parts", Status.RECYCLED: "recycled"}
+HARVEST = [
+    HarvestedPartIn(kind="ram", description="4 Go DDR4 2400"),
+    HarvestedPartIn(kind="screen", description="Dalle 15,6 pouces HD"),
+]
+
+
+def passing(step: checklists.Step) -> Any:
+    """A value that passes `step` (None for a photo, which the demo leaves out)."""
+    if step.kind == checklists.Kind.YES_NO:
+        return True
+    if step.kind == checklists.Kind.MEASURE:
+        return int(step.max if step.max is not None else (step.min or 0) + 10)
+    if step.kind == checklists.Kind.CHOICE:
+        return next(o.key for o in step.options if o.passes)
+    if step.kind == checklists.Kind.NOTE:
+        return "Android 13" if step.key == "os_version" else "RAS"
+    return None
+
+
+def _record(session: Session, actor: Actor, run_id: int, steps: list[checklists.Step]) -> None:
+    for step in steps:
+        value = passing(step)
+        if value is not None:
+            service.record_step(session, actor, run_id=run_id, key=step.key, value=value, note=None)
+
+
+def run_through(session: Session, actor: Actor, code: str, target: Status) -> Device:
+    """Start a run on device `code`, record its steps as far as `target` needs, and finish
+    it if `target` is an outcome; returns the device as the session now holds it."""
+    run_id = service.start_run(session, actor, code=code).id or 0
+    device = devices.by_code(session, code)
+    _work(session, actor, device, run_id, target)
+    return device
+
+
+def _work(session: Session, actor: Actor, device: Device, run_id: int, target: Status) -> None:
+    steps = list(service.template_of_run(session, service.run(session, run_id)).steps)
+    if target not in OUTCOMES:
+        _record(session, actor, run_id, steps[:STARTED_STEPS])
+        return
+    if target == Status.REFURBISHED:
+        _record(session, actor, run_id, steps)
+        if device.category in ("smartphone", "tablet"):
+            part = PartReplaced(part="battery", removed="d'origine, 71 %", fitted="neuve, 100 %")
+            service.replace_part(session, actor, run_id=run_id, data=part)
+    finish = RunFinish(
+        outcome=OUTCOMES[target],
+        parts=HARVEST if target == Status.PARTS else [],
+        collector="Ecosystem (DEEE)" if target == Status.RECYCLED else None,
+    )
+    service.finish_run(session, actor, run_id=run_id, data=finish)
