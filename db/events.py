@@ -35,6 +35,9 @@ class EventType(StrEnum):
     DEVICE_LABEL_REPRINTED = "device.label_reprinted"
     DEVICE_PART_REPLACED = "device.part_replaced"
     RUN_STEP_RECORDED = "run.step_recorded"
+    DEVICE_PROBED = "device.probed"
+    DEVICE_FLAGGED = "device.flagged"
+    DEVICE_FLAG_RESOLVED = "device.flag_resolved"
     # donations
     DONOR_CREATED = "donor.created"
     BATCH_CREATED = "batch.created"

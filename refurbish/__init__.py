@@ -5,6 +5,8 @@ replaced, bench probing of the hardware (pyudev, smartctl), data erasure evidenc
 and the outcomes refurbished, parts or recycled.
 
 Writes: `device.refurbishment_started`, `device.refurbished`, `device.dismantled`,
-`device.recycled`, `device.updated` (specs and parts), `device.reopened`.
+`device.recycled`, `device.returned`, `run.step_recorded`, `device.part_replaced`,
+`device.probed`, `device.updated` (specs a snapshot fills), `device.flagged`,
+`device.flag_resolved`, `checklist.published`.
 Reads: `device.labelled`, `device.returned`.
 """

@@ -91,6 +91,39 @@ class HarvestedPart(SQLModel, table=True):
     created_at: str = SQLField(max_length=32)
 
 
+class DeviceSnapshot(SQLModel, table=True):
+    """What a bench station read of a device's hardware (`remise bench probe --upload`)."""
+
+    __tablename__ = "device_snapshot"
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    device_id: int = SQLField(foreign_key="device.id", index=True)
+    run_id: int | None = SQLField(default=None, foreign_key="refurbishment_run.id")
+    source: str = SQLField(max_length=20)
+    body: dict[str, Any] = SQLField(sa_column=Column(JSON, nullable=False))
+    taken_at: str = SQLField(max_length=32)
+    taken_by: str = SQLField(max_length=120)
+
+
+class DeviceFlag(SQLModel, table=True):
+    """A mismatch between a snapshot and intake, open until a coordinator resolves it."""
+
+    __tablename__ = "device_flag"
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    device_id: int = SQLField(foreign_key="device.id", index=True)
+    snapshot_id: int = SQLField(foreign_key="device_snapshot.id")
+    run_id: int | None = SQLField(default=None, foreign_key="refurbishment_run.id")
+    kind: str = SQLField(max_length=30)
+    expected: str = SQLField(max_length=200)
+    found: str = SQLField(max_length=200)
+    open: bool = SQLField(default=True, index=True)
+    resolution: str | None = SQLField(default=None, sa_column=Column(Text))
+    resolved_at: str | None = SQLField(default=None, max_length=32)
+    resolved_by: str | None = SQLField(default=None, max_length=120)
+    created_at: str = SQLField(max_length=32)
+
+
 # --- API -------------------------------------------------------------------------
 
 
@@ -192,3 +225,28 @@ class RunFinish(BaseModel):
         default=None, max_length=200, description="the WEEE collector (recycled)"
     )
     comment: str | None = Field(default=None, max_length=1000)
+
+
+class FlagRead(BaseModel):
+    id: int
+    kind: str
+    expected: str
+    found: str
+    message: str
+    open: bool
+    run_id: int | None
+    resolution: str | None
+    resolved_at: str | None
+    resolved_by: str | None
+    created_at: str
+
+
+class SnapshotAnswer(BaseModel):
+    id: int
+    run_id: int | None
+    filled: list[str] = Field(description="device fields that were empty and are now set")
+    flags: list[FlagRead]
+
+
+class FlagResolve(BaseModel):
+    comment: str = Field(min_length=3, max_length=1000, description="what was found and done")

@@ -15,6 +15,7 @@ from distribution import api as distribution_api
 from intake import api as intake_api
 from labels import api as labels_api
 from refurbish import api as refurbish_api
+from refurbish import probing_api
 from remise import __version__, errors, migrate, scheduler
 from remise.api import devices, health, ledger
 from remise.i18n import negotiate
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         intake_api.router,
         labels_api.router,
         refurbish_api.router,
+        probing_api.router,
         distribution_api.router,
     )
     for router in routers:

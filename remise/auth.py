@@ -32,6 +32,7 @@ class Permission(StrEnum):
     RUNS_WORK = "runs.work"
     CHECKLISTS_READ = "checklists.read"
     CHECKLISTS_MANAGE = "checklists.manage"
+    FLAGS_RESOLVE = "flags.resolve"
     ME = "me"
 
 
@@ -51,6 +52,7 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.RUNS_WORK: STAFF,
     Permission.CHECKLISTS_READ: STAFF,
     Permission.CHECKLISTS_MANAGE: frozenset({Role.COORDINATOR}),
+    Permission.FLAGS_RESOLVE: frozenset({Role.COORDINATOR}),
     Permission.ME: ALL_ROLES,
 }
 

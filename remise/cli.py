@@ -26,6 +26,7 @@ from db.errors import DomainError
 from distribution.service import ensure_structure
 from intake import cli as intake_cli
 from labels import cli as labels_cli
+from refurbish import bench_cli
 from refurbish import cli as refurbish_cli
 from remise import demo, migrate
 from remise.accounts import create_user
@@ -46,6 +47,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(intake_cli.app, name="intake")
 app.add_typer(labels_cli.app, name="labels")
 app.add_typer(refurbish_cli.app, name="run")
+app.add_typer(bench_cli.app, name="bench")
 
 out = Console()
 err = Console(stderr=True)

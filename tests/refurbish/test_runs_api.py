@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -17,7 +16,7 @@ from db.engine import transaction
 from db.enums import Category, Role, Status
 from db.models import Device
 from tests.factories import auth, make_device, make_structure, make_token
-from tests.refurbish.walking import fill
+from tests.refurbish.walking import fill, history
 
 
 @pytest.fixture
@@ -48,12 +47,6 @@ def finish(client: TestClient, headers: dict[str, str], run_id: int, **body: Any
 def device(engine: Engine, code: str) -> Device:
     with transaction(engine, read_only=True) as session:
         return session.exec(select(Device).where(Device.code == code)).one()
-
-
-def history(engine: Engine, code: str) -> list[tuple[str, dict[str, Any]]]:
-    with transaction(engine, read_only=True) as session:
-        found = session.exec(select(Device).where(Device.code == code)).one()
-        return [(e.type, orjson.loads(e.payload)) for e in ledger.history(session, found.id or 0)]
 
 
 def assert_ledger_sound(engine: Engine) -> None:

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from db import ledger
+from db.engine import transaction
+from db.models import Device
+
+
+def history(engine: Engine, code: str) -> list[tuple[str, dict[str, Any]]]:
+    """The device's ledger events as (type, payload), oldest first."""
+    with transaction(engine, read_only=True) as session:
+        found = session.exec(select(Device).where(Device.code == code)).one()
+        return [(e.type, orjson.loads(e.payload)) for e in ledger.history(session, found.id or 0)]
 
 
 def passing_value(step: dict[str, Any]) -> Any:

@@ -1,0 +1,62 @@
+"""Bench probing routes: snapshots sent by `remise bench probe --upload`, and their flags."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from refurbish import probing
+from refurbish.hardware.snapshot import Snapshot
+from refurbish.models import DeviceFlag, FlagRead, FlagResolve, SnapshotAnswer
+from remise.auth import Actor, Permission
+from remise.deps import SessionDep, require
+from remise.errors import locale_of
+from remise.i18n import localise
+
+router = APIRouter(prefix="/api/v1", tags=["bench probing"])
+Worker = Annotated[Actor, Depends(require(Permission.RUNS_WORK))]
+Resolver = Annotated[Actor, Depends(require(Permission.FLAGS_RESOLVE))]
+
+
+def _flag(flag: DeviceFlag, locale: str) -> FlagRead:
+    return FlagRead(
+        message=localise(locale, probing.message_of(flag)),
+        **flag.model_dump(exclude={"device_id", "snapshot_id"}),
+    )
+
+
+@router.post("/devices/{code}/snapshots", response_model=SnapshotAnswer, status_code=201)
+def send_snapshot(
+    code: str, body: Snapshot, request: Request, session: SessionDep, actor: Worker
+) -> SnapshotAnswer:
+    """Store what the bench read; fill specs intake left empty; flag what differs."""
+    row, filled, flags = probing.record_snapshot(session, actor, code=code, taken=body)
+    locale = locale_of(request)
+    return SnapshotAnswer(
+        id=row.id or 0, run_id=row.run_id, filled=filled, flags=[_flag(f, locale) for f in flags]
+    )
+
+
+@router.get("/devices/{code}/snapshots", response_model=list[dict[str, Any]])
+def device_snapshots(code: str, session: SessionDep, _actor: Worker) -> list[dict[str, Any]]:
+    """Every snapshot of the device, oldest first."""
+    return [s.model_dump() for s in probing.snapshots_of(session, code)]
+
+
+@router.get("/devices/{code}/flags", response_model=list[FlagRead])
+def device_flags(
+    code: str, request: Request, session: SessionDep, _actor: Worker, open_only: bool = False
+) -> list[FlagRead]:
+    """The device's flags (mismatches with intake), open and resolved."""
+    locale = locale_of(request)
+    return [_flag(f, locale) for f in probing.flags_of(session, code, open_only=open_only)]
+
+
+@router.post("/flags/{flag_id}/resolve", response_model=FlagRead)
+def resolve_flag(
+    flag_id: int, body: FlagResolve, request: Request, session: SessionDep, actor: Resolver
+) -> FlagRead:
+    """Close a flag with a comment saying what was found (coordinator)."""
+    flag = probing.resolve_flag(session, actor, flag_id=flag_id, comment=body.comment)
+    return _flag(flag, locale_of(request))
