@@ -171,3 +171,25 @@ def test_watch_sees_a_phone_plugged_in_and_out() -> None:
 @needs_umockdev
 def test_watch_ignores_a_camera() -> None:
     assert plug_and_watch("canon", count=1, timeout=3) == []
+
+
+def test_partial_devices_give_what_is_known_and_say_what_is_not() -> None:
+    lines = [
+        "P: /devices/LNXSYSTM:00/PNP0C0A:00/power_supply/BAT0\n",
+        "E: SUBSYSTEM=power_supply\n",
+        "E: POWER_SUPPLY_TYPE=Battery\n",
+        "E: POWER_SUPPLY_CHARGE_FULL=3100000\n",
+        "\n",
+        "P: /devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda\n",
+        "E: SUBSYSTEM=block\n",
+        "E: DEVTYPE=disk\n",
+        "E: ID_MODEL=NoName_SSD\n",
+        "E: ID_ATA_ROTATION_RATE_RPM=0\n",
+    ]
+    taken = probe.from_dump(lines)
+    [battery] = taken.batteries
+    assert battery.full_capacity == 3_100_000 and battery.health_percent is None
+    [disk] = taken.disks
+    assert disk.kind == "ssd" and disk.serial is None
+    assert "battery BAT0: no design capacity, health unknown" in taken.warnings
+    assert "disk sda: no serial number reported" in taken.warnings
