@@ -10,6 +10,7 @@ is written.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -130,13 +131,20 @@ _ATTEMPTS = 5
 _COLUMNS = ("id", *PROJECTED_FIELDS)
 
 
-def _insert_devices(session: Session, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+_HEAD = operator.itemgetter(*_COLUMNS[:-1])  # every column but attributes, the last
+assert _COLUMNS[-1] == "attributes"
+
+
+def _insert_devices(
+    session: Session, rows: Sequence[dict[str, Any]], *, plain: bool
+) -> list[dict[str, Any]]:
     """Insert the rows as received devices with reserved ids and fresh codes.
 
     Codes are drawn at random (35 bits) and not looked up first: a look-up per chunk
     scans the growing table. If one collides with an existing code, the unique index
     refuses the chunk, whose savepoint is rolled back, and it is retried with new codes.
     """
+    encode = canonical.dumps_plain if plain else canonical.dumps
     for _attempt in range(_ATTEMPTS):
         codes_ = {codes.new_code() for _ in range(len(rows) + 8)}
         fresh = list(codes_)[: len(rows)]
@@ -154,18 +162,17 @@ def _insert_devices(session: Session, rows: Sequence[dict[str, Any]]) -> list[di
                     session,
                     "device",
                     _COLUMNS,
-                    [
-                        tuple(
-                            canonical.dumps(r[n]).decode() if n == "attributes" else r[n]
-                            for n in _COLUMNS
-                        )
-                        for r in records
-                    ],
+                    [(*_HEAD(r), encode(r["attributes"]).decode()) for r in records],
                 )
             return records
         except bulk.DuplicateKey:
             continue
     raise RuntimeError("could not draw unused device codes; is the code space exhausted?")
+
+
+def _received(record: dict[str, Any]) -> dict[str, list[Any]]:
+    """`changes(_DEFAULTS, fields)` of a new device, in one pass (imports run it per row)."""
+    return {n: [_DEFAULTS[n], record[n]] for n in PROJECTED_FIELDS if record[n] != _DEFAULTS[n]}
 
 
 def register_rows(
@@ -175,16 +182,19 @@ def register_rows(
     rows: Sequence[dict[str, Any]],
     extra: dict[str, Any] | None = None,
     extra_each: Sequence[dict[str, Any]] | None = None,
+    plain: bool = False,
 ) -> list[tuple[int, str]]:
     """The bulk path imports take: plain rows of device fields in, `(id, code)` out.
 
     One multi-row insert and one ledger append for all of them, in the caller's
     transaction; each device is `received` with a fresh code and its own event.
+    `plain=True` says every value (rows and extras) is text, an integer or None, so
+    that the ledger skips its scan for floats.
     """
     if not rows:
         return []
     ledger.lock(session)
-    records = _insert_devices(session, rows)
+    records = _insert_devices(session, rows, plain=plain)
     ids = {r["code"]: r["id"] for r in records}
     ledger.append_many(
         session,
@@ -192,12 +202,9 @@ def register_rows(
         events=[
             ledger.NewEvent(
                 E.DEVICE_RECEIVED,
-                {
-                    "changes": changes(_DEFAULTS, {n: r[n] for n in PROJECTED_FIELDS}),
-                    **(extra or {}),
-                    **own,
-                },
+                {"changes": _received(r), **(extra or {}), **own},
                 ids[r["code"]],
+                plain=plain,
             )
             for r, own in zip(records, extra_each or [{}] * len(records), strict=True)
         ],

@@ -159,15 +159,11 @@ def _reason_headers() -> frozenset[str]:
     return frozenset(translate(locale, REASON_HEADER) for locale in LOCALES)
 
 
-def _check(row: SourceRow, options: Options) -> tuple[rules.Draft | None, list[rules.Problem]]:
-    extras = {k: v for k, v in row.extras.items() if k not in _reason_headers()}
-    return rules.check_row(row.values, extras, default_category=options.default_category)
-
-
 def _scan_row(scan: _Scan, row: SourceRow, options: Options) -> None:
-    draft, problems = _check(row, options)
-    if draft is not None:
-        key = draft.serial.upper()
+    problems = rules.row_problems(row.values, default_category=options.default_category)
+    if not problems:
+        serial = row.values["serial"]
+        key = serial.upper()
         first = scan.seen.setdefault(key, row.number)
         if first != row.number:
             problems = [
@@ -175,7 +171,7 @@ def _scan_row(scan: _Scan, row: SourceRow, options: Options) -> None:
                     "serial",
                     Message(
                         N_("Serial %(serial)s already appears on row %(row)s of this file."),
-                        {"serial": draft.serial, "row": first},
+                        {"serial": serial, "row": first},
                     ),
                 )
             ]
@@ -210,9 +206,11 @@ def _drafts(stream: BinaryIO, options: Options, scan: _Scan) -> Iterator[tuple[i
         for row in rows:
             if row.number in scan.outcome.refused or row.number in scan.present:
                 continue
-            draft, _problems = _check(row, options)
-            assert draft is not None
-            yield row.number, draft
+            extras = {k: v for k, v in row.extras.items() if k not in _reason_headers()}
+            yield (
+                row.number,
+                rules.draft(row.values, extras, default_category=options.default_category),
+            )
 
 
 def _register(
@@ -237,6 +235,7 @@ def _register(
         rows=rows,
         extra={"where": batch.site, "file_sha256": sha},
         extra_each=[{"row": row} for row, _d in chunk],
+        plain=True,  # validated cells: text, and the batch id and row numbers
     )
 
 

@@ -233,12 +233,31 @@ def check_row(
     values: Mapping[str, str], extras: Mapping[str, str], *, default_category: Category | None
 ) -> tuple[Draft | None, list[Problem]]:
     """The device a row describes, or every problem that stops it."""
+    problems = row_problems(values, default_category=default_category)
+    if problems:
+        return None, problems
+    return draft(values, extras, default_category=default_category), []
+
+
+def row_problems(values: Mapping[str, str], *, default_category: Category | None) -> list[Problem]:
+    """Every problem that stops a row, without building its device (an import's first pass)."""
     category = _category(values, default_category)
     problems = _problems(values)
     if isinstance(category, Problem):
         problems.insert(0, category)
-    if problems or isinstance(category, Problem):
-        return None, problems
+    return problems
+
+
+def draft(
+    values: Mapping[str, str], extras: Mapping[str, str], *, default_category: Category | None
+) -> Draft:
+    """The device of a row `check_row` accepted, built again without checking it again."""
+    category = _category(values, default_category)
+    assert not isinstance(category, Problem), "draft() is for rows check_row accepted"
+    return _draft(values, extras, category)
+
+
+def _draft(values: Mapping[str, str], extras: Mapping[str, str], category: Category) -> Draft:
     attributes = dict(extras)
     if values.get("purchase_date"):
         attributes["purchase_date"] = parse_date(values["purchase_date"]).isoformat()
@@ -253,4 +272,4 @@ def check_row(
         imei=normalise_imei(imei) if imei else None,
         asset_tag=values.get("asset_tag"),
         attributes=attributes,
-    ), []
+    )
