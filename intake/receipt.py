@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
-import reportlab
 from babel.dates import format_date
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -40,6 +36,48 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from intake.receipt_style import (
+    ACCENT,
+    ALERT_BG,
+    ALERT_INK,
+    BANNER_STYLE,
+    CONTENT_HEIGHT,
+    CONTENT_WIDTH,
+    FAINT,
+    FONT,
+    FONT_BOLD,
+    FONT_FILES,
+    FOOTER_LEDGER_Y,
+    FOOTER_LINE_Y,
+    FOOTER_RULE_Y,
+    GLYPH_FALLBACKS,
+    GROUP_SEPARATOR,
+    INFO_STYLE,
+    KEEP_WITH_HEADING,
+    LOCALE,
+    MARGIN_BOTTOM,
+    MARGIN_X,
+    MAX_CELL_CHARS,
+    MUTED,
+    PARIS,
+    RULE,
+    SIGNATURE_STYLE,
+    SIZE_FOOTER,
+    SIZE_LEDGER,
+    STYLE_BODY,
+    STYLE_CELL,
+    STYLE_CELL_BOLD,
+    STYLE_H2,
+    STYLE_META,
+    STYLE_NOTE,
+    STYLE_ORG,
+    STYLE_PROVISIONAL,
+    STYLE_TITLE,
+    SUMMARY_STYLE,
+    SUMMARY_WIDTHS,
+)
+from intake.receipt_table import DeviceRows, NumberedCanvas, PagedTable
 
 
 @dataclass(frozen=True)
@@ -82,118 +120,6 @@ PROVISIONAL_NOTE = (
     "qui donnera lieu à un reçu définitif."
 )
 
-# Layout and styles: every size, colour and font of the receipt is set here.
-PARIS = ZoneInfo("Europe/Paris")
-LOCALE = "fr_FR"
-GROUP_SEPARATOR = "\u202f"  # narrow no-break space, as in babel's fr_FR number format
-MARGIN_X = 15 * mm
-MARGIN_TOP = 14 * mm
-MARGIN_BOTTOM = 22 * mm  # leaves room for the two footer lines
-FOOTER_RULE_Y = 15 * mm
-FOOTER_LINE_Y = 11 * mm
-FOOTER_LEDGER_Y = 7.5 * mm
-CONTENT_WIDTH = A4[0] - 2 * MARGIN_X
-CONTENT_HEIGHT = A4[1] - MARGIN_TOP - MARGIN_BOTTOM
-CELL_PADDING = 2.5
-KEEP_WITH_HEADING = 30 * mm  # a heading starts a new page unless this much follows it
-MAX_CELL_CHARS = 240  # a garbage 5,000-character model would make a row taller than a page
-
-FONT, FONT_BOLD = "ReceiptSans", "ReceiptSans-Bold"
-_RL_FONTS = Path(reportlab.__file__).parent / "fonts"
-_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-# DejaVu Sans (Debian's fonts-dejavu-core) extends Vera with the same metrics, so the layout
-# is identical either way; Vera ships with reportlab and is the fallback everywhere else.
-FONT_FILES = (
-    (_DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"),
-    (_RL_FONTS / "Vera.ttf", _RL_FONTS / "VeraBd.ttf"),
-)
-# Stand-ins for characters the chosen font lacks (Vera has no narrow no-break space).
-GLYPH_FALLBACKS = {"\u202f": "\u00a0", "\u2009": " ", "\u2212": "-", "\u2011": "-"}
-
-INK = colors.HexColor("#1B2631")
-MUTED = colors.HexColor("#5D6D7E")
-FAINT = colors.HexColor("#95A5A6")
-ACCENT = colors.HexColor("#1F3A5F")
-RULE = colors.HexColor("#C8D0D8")
-STRIPE = colors.HexColor("#F2F5F8")
-HEADER_BG = colors.HexColor("#E4EAF1")
-ALERT_INK = colors.HexColor("#A93226")
-ALERT_BG = colors.HexColor("#FBEAE8")
-
-SIZE_TITLE, SIZE_BODY, SIZE_SMALL, SIZE_TABLE = 16, 9, 8, 7
-SIZE_FOOTER, SIZE_LEDGER = 7, 6
-
-STYLE_BODY = ParagraphStyle("body", fontName=FONT, fontSize=SIZE_BODY, leading=12, textColor=INK)
-STYLE_ORG = ParagraphStyle("org", STYLE_BODY, fontName=FONT_BOLD, textColor=ACCENT, leading=13)
-STYLE_TITLE = ParagraphStyle(
-    "title", STYLE_BODY, fontName=FONT_BOLD, fontSize=SIZE_TITLE, leading=20, spaceBefore=2
-)
-STYLE_META = ParagraphStyle("meta", STYLE_BODY, textColor=MUTED)
-STYLE_H2 = ParagraphStyle(
-    "h2",
-    STYLE_BODY,
-    fontName=FONT_BOLD,
-    fontSize=10.5,
-    leading=14,
-    textColor=ACCENT,
-    spaceBefore=10,
-)
-STYLE_PROVISIONAL = ParagraphStyle(
-    "provisional", STYLE_BODY, fontName=FONT_BOLD, textColor=ALERT_INK
-)
-STYLE_NOTE = ParagraphStyle("note", STYLE_BODY, fontSize=SIZE_SMALL, leading=10.5, spaceBefore=5)
-# embeddedHyphenation: "Hewlett-Packard" may break after its hyphen rather than mid-word.
-STYLE_CELL = ParagraphStyle(
-    "cell", STYLE_BODY, fontSize=SIZE_TABLE, leading=8.5, embeddedHyphenation=1
-)
-STYLE_CELL_BOLD = ParagraphStyle("cell_bold", STYLE_CELL, fontName=FONT_BOLD)
-
-# Device table: (header, width in points); the model column takes what is left. Headers
-# and texts that fit are plain strings, drawn in the table's FONT: Paragraphs cost more.
-DEVICE_COLUMNS = (
-    ("N°", 30.0), ("Code", 64.0), ("Catégorie", 76.0), ("Marque", 66.0), ("Modèle", 0.0),
-    ("N° de série", 74.0), ("N° d’inventaire", 66.0),
-)  # fmt: skip
-DEVICE_WIDTHS = [w or CONTENT_WIDTH - sum(w for _, w in DEVICE_COLUMNS) for _, w in DEVICE_COLUMNS]
-SUMMARY_WIDTHS = [CONTENT_WIDTH - 3 * 62.0, 62.0, 62.0, 62.0]
-_PADDINGS = ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")
-_GRID = [
-    ("FONT", (0, 0), (-1, -1), FONT, SIZE_TABLE, STYLE_CELL.leading),
-    ("FONT", (0, 0), (-1, 0), FONT_BOLD, SIZE_TABLE, STYLE_CELL.leading),
-    ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-    ("TEXTCOLOR", (0, 0), (-1, 0), ACCENT),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    *[(side, (0, 0), (-1, -1), CELL_PADDING) for side in _PADDINGS],
-    ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-    ("LINEBELOW", (0, 0), (-1, 0), 0.75, ACCENT),
-    ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-]
-DEVICE_STYLE = TableStyle(
-    [
-        *_GRID,
-        ("ALIGN", (0, 0), (0, -1), "RIGHT"),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, STRIPE]),
-    ]
-)
-SUMMARY_STYLE = TableStyle(
-    [*_GRID, ("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("FONT", (0, -1), (-1, -1), FONT_BOLD)]
-)
-INFO_STYLE = TableStyle(
-    [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("LINEABOVE", (0, 0), (-1, 0), 0.75, ACCENT),
-        ("TOPPADDING", (0, 0), (-1, -1), 5),
-    ]
-)
-BANNER_STYLE = TableStyle(
-    [("BACKGROUND", (0, 0), (-1, -1), ALERT_BG), ("BOX", (0, 0), (-1, -1), 0.75, ALERT_INK)]
-    + [(side, (0, 0), (-1, -1), 6) for side in _PADDINGS]
-)
-SIGNATURE_STYLE = TableStyle(
-    [("BOX", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-)
-
 
 def render_receipt(view: ReceiptView) -> bytes:
     """The receipt as a complete PDF document. Raises ValueError if `issued_at` is naive."""
@@ -210,7 +136,7 @@ def render_receipt(view: ReceiptView) -> bytes:
     document.addPageTemplates([PageTemplate("receipt", [frame])])
     story = [*_heading(view), *_summary(view), *_devices(view), _closing(view)]
     footer = functools.partial(_draw_footer, view=view)
-    document.build(story, canvasmaker=functools.partial(_NumberedCanvas, footer=footer))
+    document.build(story, canvasmaker=functools.partial(NumberedCanvas, footer=footer))
     return buffer.getvalue()
 
 
@@ -288,7 +214,7 @@ def _devices(view: ReceiptView) -> list[Flowable]:
         + tuple(map(_cell_text, (line.model, line.serial, line.asset_tag)))
         for number, line in enumerate(view.lines, start=1)
     ]
-    return [*story, _PagedTable(_DeviceRows(texts))]
+    return [*story, PagedTable(DeviceRows(texts))]
 
 
 def _closing(view: ReceiptView) -> Flowable:
@@ -308,114 +234,6 @@ def _closing(view: ReceiptView) -> Flowable:
     ]
     signature = Table([[box]], colWidths=[85 * mm], style=SIGNATURE_STYLE, hAlign="RIGHT")
     return KeepTogether([*story, Spacer(1, 10), signature])
-
-
-class _DeviceRows:
-    """The device table's texts; each distinct text is measured once (batches repeat models)."""
-
-    def __init__(self, texts: list[tuple[str, ...]]) -> None:
-        self.texts = texts
-        self.header = [label for label, _ in DEVICE_COLUMNS]
-        self.header_height = STYLE_CELL.leading + 2 * CELL_PADDING
-        self._cache: dict[tuple[str, float], tuple[str | Paragraph, float]] = {}
-
-    def height(self, index: int) -> float:
-        return 2 * CELL_PADDING + max(height for _, height in self.cells(index))
-
-    def cells(self, index: int) -> list[tuple[str | Paragraph, float]]:
-        """Each cell of row `index` and its height."""
-        pairs = zip(self.texts[index], DEVICE_WIDTHS, strict=True)
-        return [self._cell(text, width) for text, width in pairs]
-
-    def _cell(self, text: str, width: float) -> tuple[str | Paragraph, float]:
-        """`text` as a plain string if it fits on one line, else as a Paragraph; its height.
-
-        Paragraphs are shared by the cells with the same text: a Table wraps each cell
-        just before drawing it, so sharing is safe, and parsing them is what costs.
-        """
-        key = (text, width)
-        if key not in self._cache:
-            inner = width - 2 * CELL_PADDING
-            if pdfmetrics.stringWidth(text, FONT, SIZE_TABLE) <= inner:
-                self._cache[key] = (text, STYLE_CELL.leading)
-            else:
-                paragraph = Paragraph(escape(text), STYLE_CELL)
-                self._cache[key] = (paragraph, paragraph.wrap(inner, CONTENT_HEIGHT)[1])
-        return self._cache[key]
-
-
-class _PagedTable(Flowable):
-    """The device table from row `start` on, laid out one page at a time.
-
-    reportlab's Table (and LongTable, whose shortcut only works with row spans) measures
-    all remaining rows at every page break: quadratic, minutes for 50,000 devices. This
-    measures only the rows that fit and hands them to a Table with fixed row heights.
-    """
-
-    def __init__(self, rows: _DeviceRows, start: int = 0) -> None:
-        super().__init__()
-        self._rows, self._start = rows, start
-        self._measured: tuple[float, list[float]] = (-1.0, [])
-
-    def _heights(self, avail_height: float) -> list[float]:
-        """Heights of the header and of the rows that fit in `avail_height`, plus one more."""
-        if self._measured[0] != avail_height:
-            heights, used = [self._rows.header_height], self._rows.header_height
-            for index in range(self._start, len(self._rows.texts)):
-                heights.append(self._rows.height(index))
-                used += heights[-1]
-                if used > avail_height:
-                    break
-            self._measured = (avail_height, heights)
-        return self._measured[1]
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        return CONTENT_WIDTH, sum(self._heights(availHeight))
-
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
-        heights = self._heights(availHeight)
-        if sum(heights) > availHeight:
-            heights = heights[:-1]  # without the row that overflows
-        end = self._start + len(heights) - 1
-        if end == self._start:
-            return []  # not even one row: the frame moves on to the next page
-        rest = [_PagedTable(self._rows, end)] if end < len(self._rows.texts) else []
-        return [self._table(heights), *rest]
-
-    def draw(self) -> None:
-        heights = self._heights(self._measured[0])
-        table = self._table(heights)
-        table.wrapOn(self.canv, CONTENT_WIDTH, sum(heights))
-        table.drawOn(self.canv, 0, 0)
-
-    def _table(self, heights: list[float]) -> Table:
-        end = self._start + len(heights) - 1
-        cells = [[cell for cell, _ in self._rows.cells(i)] for i in range(self._start, end)]
-        return Table(
-            [self._rows.header, *cells], colWidths=DEVICE_WIDTHS, rowHeights=heights,
-            style=DEVICE_STYLE, repeatRows=1,
-        )  # fmt: skip
-
-
-class _NumberedCanvas(Canvas):
-    """Holds every page back until the end, so each footer can say "Page N / M"."""
-
-    def __init__(self, *args: Any, footer: Callable[[Canvas, int, int], None], **kw: Any):
-        super().__init__(*args, **kw)
-        self._footer = footer
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._footer(self, number, total)
-            super().showPage()
-        super().save()
 
 
 def _draw_footer(canvas: Canvas, number: int, total: int, *, view: ReceiptView) -> None:
