@@ -100,10 +100,26 @@ def bar_runs(pattern: str) -> tuple[tuple[int, int], ...]:
     return tuple((m.start(), m.end() - m.start()) for m in _BAR.finditer(pattern))
 
 
+class Code128Fixed(Code128):
+    """python-barcode's Code 128, without the one optimisation that loses data.
+
+    It folds "Start C, Code C" into "Start C" by looking at the second symbol, but
+    when a code begins with two digits that symbol is the digit pair itself: "99"
+    is value 99, the same as the Code C switch, and "99MK6J8V" came out as
+    "MK6J8V". With two leading digits there is nothing to fold.
+    """
+
+    def _try_to_optimize(self, encoded: list[int]) -> list[int]:
+        if self.code[:2].isdigit():
+            return encoded
+        optimised: list[int] = super()._try_to_optimize(encoded)
+        return optimised
+
+
 @lru_cache(maxsize=4096)
 def pattern_of(code: str) -> str:
     """Code 128 modules of a device code, as python-barcode computes them."""
-    return Code128(code).build()[0]
+    return Code128Fixed(code).build()[0]
 
 
 def _pt(box: Box, points: float) -> float:

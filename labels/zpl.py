@@ -8,27 +8,32 @@ Sans that the plan measured with: a line that fits in the plan fits on the label
 
 from __future__ import annotations
 
-from barcode.codex import Code128
-
 from labels import plan, png
 from labels.content import LabelContent
 from labels.layouts import ThermalLayout
 
-START = {103: ">9", 104: ">:", 105: ">;"}  # Code 128 start A, B, C as ZPL invocation codes
-SWITCH = {101: ">7", 100: ">6", 99: ">5"}  # code A, code B, code C
+START = {103: ("A", ">9"), 104: ("B", ">:"), 105: ("C", ">;")}  # ZPL invocation codes
+# Subset switches, which depend on the subset in force (in C, 99 is the digits "99").
+SWITCH = {
+    ("A", 99): "C", ("B", 99): "C", ("A", 100): "B", ("C", 100): "B",
+    ("B", 101): "A", ("C", 101): "A",
+}  # fmt: skip
+INVOKE = {"A": ">7", "B": ">6", "C": ">5"}
 MAX_MODULE_DOTS = 10  # ^BY accepts 1 to 10
 
 
 def barcode_data(code: str) -> str:
     """`^BC` field data that reproduces python-barcode's choice of subsets for `code`."""
-    out, subset = [], ""
-    for value in Code128(code).encoded:
-        if value in START or value in SWITCH:
-            out.append(START.get(value) or SWITCH[value])
-            subset = {103: "A", 104: "B", 105: "C", 101: "A", 100: "B", 99: "C"}[value]
-        elif subset == "C":
+    symbols = plan.Code128Fixed(code).encoded
+    subset, invocation = START[symbols[0]]
+    out = [invocation]
+    for value in symbols[1:]:
+        if subset == "C" and value < 100:
             out.append(f"{value:02d}")
-        else:
+        elif (subset, value) in SWITCH:
+            subset = SWITCH[(subset, value)]
+            out.append(INVOKE[subset])
+        else:  # subsets A and B share the printable ASCII below "`"
             out.append(chr(value + 32))
     return "".join(out)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from db import codes
 from labels import layouts, pdf, plan, png, zpl
 from labels.content import LabelContent
 from labels.layouts import SheetLayout, ThermalLayout
@@ -170,3 +171,31 @@ def test_png_round_trips_through_pillow_exactly() -> None:
     written = Image.open(io.BytesIO(png.render(layout, CONTENTS["accents"])))
     assert written.convert("1").tobytes() == drawn.tobytes()
     assert decode_png(png.render(layout, CONTENTS["accents"])) == [CONTENTS["accents"].code]
+
+
+def code_from(data: str) -> str:
+    return data + codes.check_symbol(data)
+
+
+# python-barcode folds a leading "99" away as if it were a subset switch (plan.Code128Fixed).
+LEADING_DIGITS = [code_from(d) for d in ("99MK6J8", "9912ABC", "9999999", "12MK6J8", "0000000")]
+
+
+@pytest.mark.parametrize("code", LEADING_DIGITS)
+def test_codes_beginning_with_digits_keep_them(code: str) -> None:
+    layout = BUILTIN["thermal-50x25mm"]
+    assert isinstance(layout, ThermalLayout)
+    assert decode_png(png.render(layout, make_content(code))) == [code]
+    data = zpl.barcode_data(code)
+    assert re.sub(r">[0-9:;]", "", data) == code
+
+
+@needs_poppler
+def test_many_random_codes_decode_from_a_sheet(tmp_path: Path) -> None:
+    layout = BUILTIN["a4-3x8"]
+    assert isinstance(layout, SheetLayout)
+    contents = [make_content(sample_code(7919 * n + 104_729)) for n in range(48)]
+    contents[:5] = [make_content(code) for code in LEADING_DIGITS]
+    pages = pdf_pages(pdf.render(layout, contents), tmp_path)
+    read = [decode(cell(pages[n // 24], layout, n % 24)) for n in range(len(contents))]
+    assert read == [[c.code] for c in contents]
