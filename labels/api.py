@@ -129,6 +129,24 @@ def _contents(session: Any, settings: Settings, found: list[Device]) -> list[Any
     return service.contents(session, found, locale=locale, translate=lambda m: translate(locale, m))
 
 
+def _selected(session: Any, settings: Settings, body: LabelSelection) -> tuple[list[Device], Any]:
+    found = service.devices_for(
+        session,
+        device_codes=body.codes,
+        batch_id=body.batch_id,
+        unlabelled_only=body.unlabelled_only,
+    )
+    return found, _contents(session, settings, found)
+
+
+def _printed(
+    session: Any, actor: Actor, body: LabelSelection, found: list[Device], layout: str
+) -> str:
+    """Record the prints; the file's name."""
+    service.record_prints(session, actor, printed=found, layout=layout)
+    return f"etiquettes-lot-{body.batch_id}" if body.batch_id is not None else "etiquettes"
+
+
 @router.post("/labels/sheet", response_class=Response)
 def print_sheet(
     body: SheetRequest, session: SessionDep, actor: Printer, settings: SettingsDep
@@ -136,16 +154,9 @@ def print_sheet(
     """Sheets of labels (PDF) for label stock, from position `start`; records each print."""
     layout = layouts.pick(_layouts(settings), body.format, SheetLayout)
     assert isinstance(layout, SheetLayout)
-    found = service.devices_for(
-        session,
-        device_codes=body.codes,
-        batch_id=body.batch_id,
-        unlabelled_only=body.unlabelled_only,
-    )
-    label = label_files.sheet(layout, _contents(session, settings, found), body.start)
-    service.record_prints(session, actor, printed=found, layout=layout.name)
-    name = f"etiquettes-lot-{body.batch_id}" if body.batch_id is not None else "etiquettes"
-    return _file(label, name)
+    found, contents = _selected(session, settings, body)
+    label = label_files.sheet(layout, contents, body.start)
+    return _file(label, _printed(session, actor, body, found, layout.name))
 
 
 @router.post("/labels/roll", response_class=Response)
@@ -155,16 +166,9 @@ def print_roll(
     """Labels for a roll printer: a zip of PNGs, or one ZPL stream; records each print."""
     layout = layouts.pick(_layouts(settings), body.format, ThermalLayout)
     assert isinstance(layout, ThermalLayout)
-    found = service.devices_for(
-        session,
-        device_codes=body.codes,
-        batch_id=body.batch_id,
-        unlabelled_only=body.unlabelled_only,
-    )
-    label = label_files.roll(layout, _contents(session, settings, found), body.output)
-    service.record_prints(session, actor, printed=found, layout=layout.name)
-    name = f"etiquettes-lot-{body.batch_id}" if body.batch_id is not None else "etiquettes"
-    return _file(label, name)
+    found, contents = _selected(session, settings, body)
+    label = label_files.roll(layout, contents, body.output)
+    return _file(label, _printed(session, actor, body, found, layout.name))
 
 
 @router.get("/scan/{text:path}", response_model=DeviceRead | CatalogueDevice)

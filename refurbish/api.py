@@ -59,9 +59,7 @@ def get_checklist(
     category: Category, session: SessionDep, _actor: ChecklistReader, version: int | None = None
 ) -> ChecklistRead:
     """The category's current checklist, or an older `version`."""
-    if version is None:
-        return queries.checklist_view(service.current_template(session, category))
-    return queries.checklist_view(service.template_version(session, category, version))
+    return queries.checklist_view(service.shown_template(session, category, version))
 
 
 @router.put("/checklists/{category}", response_model=ChecklistRead)

@@ -52,17 +52,37 @@ _COMES_BACK = {Status.HANDED_OVER: True, Status.REFURBISHED: False, Status.GRADE
 OUTCOMES = {"refurbished": Status.REFURBISHED, "parts": Status.PARTS, "recycled": Status.RECYCLED}
 
 
-def current_template(session: Session, category: Category) -> ChecklistTemplate:
-    """The newest checklist of `category`; the shipped one becomes version 1 on first use."""
-    newest = session.exec(
+def _newest(session: Session, category: Category) -> ChecklistTemplate | None:
+    return session.exec(
         select(ChecklistTemplate)
         .where(col(ChecklistTemplate.category) == category.value)
         .order_by(col(ChecklistTemplate.version).desc())
         .limit(1)
     ).first()
+
+
+def current_template(session: Session, category: Category) -> ChecklistTemplate:
+    """The newest checklist of `category`; the shipped one becomes version 1 on first use."""
+    newest = _newest(session, category)
     if newest is not None:
         return newest
     return _publish(session, "system", category, checklists.default_template(category), 1)
+
+
+def shown_template(
+    session: Session, category: Category, version: int | None = None
+) -> ChecklistTemplate:
+    """A checklist to read, publishing nothing: a stored version or, while none is stored,
+    the shipped one as version 1 (unsaved: a GET writes nothing)."""
+    newest = _newest(session, category)
+    if newest is not None:
+        return newest if version is None else template_version(session, category, version)
+    if version not in (None, 1):
+        raise ChecklistVersionNotFound(category=category.value, version=version)
+    steps = checklists.default_template(category).model_dump(mode="json", exclude_none=True)
+    return ChecklistTemplate(
+        category=category.value, version=1, steps=steps["steps"], created_at="", created_by="Remise"
+    )
 
 
 def template_version(session: Session, category: Category, version: int) -> ChecklistTemplate:

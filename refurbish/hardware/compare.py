@@ -25,6 +25,7 @@ _SIZE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(to|tb|tio|tib|go|gb|gio|gib)\b", re.IG
 _SCALE = {"t": 10**12, "g": 10**9}
 
 
+FIELD_LIMITS = {"brand": 120, "model": 200, "serial": 120}  # the device table's columns
 MESSAGES = {
     "serial_mismatch": N_("The machine reports serial %(found)s, intake recorded %(expected)s."),
     "disk_smaller": N_("The disk holds %(found)s bytes, %(expected)s bytes were declared."),
@@ -107,8 +108,8 @@ def filled(device: dict[str, Any], taken: Snapshot) -> dict[str, Any]:
         ("model", system.product),
         ("serial", system.serial),
     ):
-        if value and not device.get(name):
-            fields[name] = value
+        if value and not device.get(name) and len(value) <= FIELD_LIMITS[name]:
+            fields[name] = value  # a longer value is no identifier worth copying
     attributes = dict(device.get("attributes") or {})
     known = dict(attributes.get("specs") or {})
     new = {k: v for k, v in specs(taken).items() if k not in known}

@@ -157,3 +157,13 @@ def test_a_corpus_machine_round_trips_through_the_api(
     assert answer.status_code == 201 and answer.json()["flags"] == []  # 76.89 % ≥ 60 %
     kept = client.get(f"/api/v1/devices/{code}/snapshots", headers=bench).json()
     assert kept[0]["body"]["batteries"][0]["health_percent"] == "76.89"
+
+
+def test_an_overlong_identifier_is_not_copied_into_the_device(
+    client: TestClient, engine: Engine, bench: dict[str, str]
+) -> None:
+    code = device_in_bench(engine, serial=None)
+    body = snapshot(system={"vendor": "LENOVO", "serial": "S" * 300})
+    answer = client.post(f"/api/v1/devices/{code}/snapshots", headers=bench, json=body)
+    assert answer.status_code == 201 and "serial" not in answer.json()["filled"]
+    assert stored(engine, code).serial is None and stored(engine, code).brand == "Lenovo"

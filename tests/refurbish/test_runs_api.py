@@ -313,3 +313,15 @@ def test_photos_are_kept_and_checked(
         files={"file": ("notes.txt", b"not a picture", "text/plain")},
     )
     assert junk.status_code == 422 and junk.json()["code"] == "bad_photo"
+
+
+def test_reading_a_checklist_writes_nothing(
+    client: TestClient, engine: Engine, bench: dict[str, str]
+) -> None:
+    with transaction(engine, read_only=True) as session:
+        before = ledger.head(session)
+    shown = client.get("/api/v1/checklists/tablet", headers=bench)
+    assert shown.status_code == 200 and shown.json()["version"] == 1
+    assert client.get("/api/v1/checklists/tablet?version=2", headers=bench).status_code == 404
+    with transaction(engine, read_only=True) as session:
+        assert ledger.head(session) == before
