@@ -3,6 +3,11 @@
 The request session is the transaction owner for the API: it commits when the
 route returns and rolls back when it raises. GET and HEAD requests get a
 read-only session, which never takes SQLite's write lock.
+
+Both sessions end with the route function (`scope="function"`), before the response
+is sent. FastAPI's default ends a dependency with `yield` after the response has gone
+out: a client would then read "201 Created" or follow a 303 before the commit, see the
+old state on its next request, and never hear of a commit that failed.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_write_session(request: Request) -> Iterator[Session]:
@@ -64,7 +69,7 @@ def get_write_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 
 
 # Declared so that /docs offers an "Authorize" button; our handler answers the 401.

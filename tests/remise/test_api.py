@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session as SASession
 
 from db import codes
 from db.engine import transaction
 from db.enums import Category, Role, Status
+from remise.app import create_app
+from remise.settings import Settings
 from tests.factories import auth, make_device, make_structure, make_token
 
 
@@ -223,3 +229,32 @@ def test_lost_report_needs_a_comment(
     answer = client.post(f"/api/v1/devices/{code}/lost", json={}, headers=coordinator)
     assert answer.status_code == 422
     assert answer.json()["errors"] == [{"field": "comment", "message": "Ce champ est obligatoire."}]
+
+
+def test_a_write_is_committed_before_its_answer_leaves(
+    settings: Settings, engine: Engine, coordinator: dict[str, str]
+) -> None:
+    """A client that reads "201" (or follows a 303) must find the change on its next
+    request, and must not be told of success when the commit then fails."""
+    order: list[str] = []
+    app = create_app(settings, engine=engine)
+
+    async def watch(scope: Any, receive: Any, send: Any) -> None:
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                order.append("answer")
+            await send(message)
+
+        await app(scope, receive, sending)
+
+    def committed(_session: object) -> None:
+        order.append("commit")
+
+    sa.event.listen(SASession, "after_commit", committed)
+    try:
+        with TestClient(watch) as client:
+            answer = client.post("/api/v1/donors", json={"name": "ACME"}, headers=coordinator)
+    finally:
+        sa.event.remove(SASession, "after_commit", committed)
+    assert answer.status_code == 201, answer.text
+    assert order == ["commit", "answer"]
