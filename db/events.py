@@ -12,6 +12,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from db.errors import N_
+
 
 class EventType(StrEnum):
     # device life cycle (see db.lifecycle.TRANSITIONS)
@@ -38,6 +40,7 @@ class EventType(StrEnum):
     DEVICE_PROBED = "device.probed"
     DEVICE_FLAGGED = "device.flagged"
     DEVICE_FLAG_RESOLVED = "device.flag_resolved"
+    DEVICE_SEEN = "device.seen"  # scanned in a reception or a stock-take
     # donations
     DONOR_CREATED = "donor.created"
     BATCH_CREATED = "batch.created"
@@ -48,6 +51,34 @@ class EventType(StrEnum):
     # accounts and partners
     USER_CREATED = "user.created"
     STRUCTURE_CREATED = "structure.created"
+
+
+# What people read for each device event (translated by the catalogs).
+EVENT_LABELS: dict[str, str] = {
+    EventType.DEVICE_RECEIVED: N_("Received"),
+    EventType.DEVICE_LABELLED: N_("Labelled"),
+    EventType.DEVICE_REFURBISHMENT_STARTED: N_("Refurbishment started"),
+    EventType.DEVICE_REFURBISHED: N_("Refurbished"),
+    EventType.DEVICE_REOPENED: N_("Reopened"),
+    EventType.DEVICE_GRADED: N_("Graded"),
+    EventType.DEVICE_MADE_AVAILABLE: N_("Made available"),
+    EventType.DEVICE_WITHDRAWN: N_("Withdrawn"),
+    EventType.DEVICE_RESERVED: N_("Reserved"),
+    EventType.DEVICE_RELEASED: N_("Released"),
+    EventType.DEVICE_HANDED_OVER: N_("Handed over"),
+    EventType.DEVICE_RETURNED: N_("Returned"),
+    EventType.DEVICE_DISMANTLED: N_("Dismantled for parts"),
+    EventType.DEVICE_RECYCLED: N_("Recycled"),
+    EventType.DEVICE_LOST: N_("Reported lost"),
+    EventType.DEVICE_UPDATED: N_("Details changed"),
+    EventType.DEVICE_LABEL_REPRINTED: N_("Label reprinted"),
+    EventType.DEVICE_PART_REPLACED: N_("Part replaced"),
+    EventType.RUN_STEP_RECORDED: N_("Checklist step recorded"),
+    EventType.DEVICE_PROBED: N_("Probed at the bench"),
+    EventType.DEVICE_FLAGGED: N_("Flagged"),
+    EventType.DEVICE_FLAG_RESOLVED: N_("Flag resolved"),
+    EventType.DEVICE_SEEN: N_("Seen in a scan"),
+}
 
 
 # The device columns that events carry and replay rebuilds.

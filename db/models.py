@@ -133,6 +133,21 @@ class ApiToken(SQLModel, table=True):
     created_at: str = Field(max_length=32)
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the table its SHA-256.
+
+    Kept on the server so that logging out, or deactivating the user, ends it at once.
+    """
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: str = Field(max_length=32)
+    expires_at: str = Field(max_length=32, index=True)
+
+
 class LedgerEvent(SQLModel, table=True):
     """One event of the append-only ledger; see `db.ledger` and `db.canonical`."""
 

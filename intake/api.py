@@ -189,10 +189,15 @@ def batch_receipt(
     batch_id: int, session: SessionDep, _actor: BatchReader, settings: SettingsDep
 ) -> Response:
     """The donor's receipt for the batch, a PDF in French (provisional until closed)."""
+    return receipt_response(session, batch_id, organisation=settings.organisation)
+
+
+def receipt_response(session: Any, batch_id: int, *, organisation: str) -> Response:
+    """The receipt PDF as both the API and the intake page answer it."""
     view = service.receipt_view(
         session,
         batch_id,
-        organisation=settings.organisation,
+        organisation=organisation,
         label=lambda m: translate("fr", m),
         head=str(ledger.head(session)),
     )

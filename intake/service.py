@@ -237,6 +237,12 @@ def import_record(session: Session, import_id: int) -> ImportRecord:
     return found
 
 
+def batch_devices(session: Session, batch_id: int) -> Sequence[Device]:
+    """The batch's devices in the order they were registered."""
+    query = select(Device).where(col(Device.batch_id) == batch_id)
+    return session.exec(query.order_by(col(Device.id))).all()
+
+
 def receipt_view(
     session: Session, batch_id: int, *, organisation: str, label: Callable[[str], str], head: str
 ) -> ReceiptView:

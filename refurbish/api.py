@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse
-from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 
 from db.enums import Category
-from db.errors import N_, Invalid, NotFound
-from refurbish import queries, service
+from refurbish import photos, queries, service
 from refurbish.checklists import Template
 from refurbish.models import (
     ChecklistRead,
@@ -35,18 +31,6 @@ Worker = Annotated[Actor, Depends(require(Permission.RUNS_WORK))]
 ChecklistReader = Annotated[Actor, Depends(require(Permission.CHECKLISTS_READ))]
 ChecklistManager = Annotated[Actor, Depends(require(Permission.CHECKLISTS_MANAGE))]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-
-
-class BadPhoto(Invalid):
-    code = "bad_photo"
-    message = N_("This file is not a photo Remise keeps (JPEG, PNG or WebP, up to 10 MB).")
-
-
-class PhotoNotFound(NotFound):
-    code = "photo_not_found"
-    message = N_("No such photo.")
 
 
 class PhotoRead(BaseModel):
@@ -160,38 +144,14 @@ async def add_photo(
 ) -> PhotoRead:
     """Keep a photo for the run; record its `photo` reference in a photo step."""
     service.run(session, run_id)
-    data = await file.read(MAX_PHOTO_BYTES + 1)
-    extension = _photo_format(data)
-    name = f"run-{run_id}/{hashlib.sha256(data).hexdigest()}.{extension}"
-    target = settings.data_dir / "photos" / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    name = photos.keep(settings.data_dir, run_id, await file.read(photos.MAX_PHOTO_BYTES + 1))
     return PhotoRead(photo=name, url=f"/api/v1/photos/{name}")
-
-
-def _photo_format(data: bytes) -> str:
-    if len(data) > MAX_PHOTO_BYTES:
-        raise BadPhoto()
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format or ""
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise BadPhoto() from exc
-    if kind not in PHOTO_FORMATS:
-        raise BadPhoto()
-    return PHOTO_FORMATS[kind]
 
 
 @router.get("/photos/run-{run_id}/{name}", response_class=FileResponse)
 def get_photo(run_id: int, name: str, _actor: Worker, settings: SettingsDep) -> FileResponse:
     """A photo kept for a run."""
-    stem, _, extension = name.partition(".")
-    if len(stem) != 64 or extension not in PHOTO_FORMATS.values() or not stem.isalnum():
-        raise PhotoNotFound()
-    path = settings.data_dir / "photos" / f"run-{run_id}" / name
-    if not path.is_file():
-        raise PhotoNotFound()
+    path = photos.path_of(settings.data_dir, run_id, name)
     return FileResponse(path)
 
 

@@ -49,6 +49,18 @@ from remise.auth import Actor
 
 # Where a device may come back to the bench from, and whether it needs a reason.
 _COMES_BACK = {Status.HANDED_OVER: True, Status.REFURBISHED: False, Status.GRADED: False}
+
+
+def can_start(status: Status) -> bool:
+    """Whether a run may start on a device in `status` (open runs aside)."""
+    return Status.IN_REFURBISHMENT in lifecycle.allowed_next(status)
+
+
+def start_needs_comment(status: Status) -> bool:
+    """A device back from a structure needs a reason to start again."""
+    return bool(_COMES_BACK.get(status))
+
+
 OUTCOMES = {"refurbished": Status.REFURBISHED, "parts": Status.PARTS, "recycled": Status.RECYCLED}
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from db import ledger
-from db.clock import now_iso
+from db.clock import Clock, iso, now_iso, utcnow
 from db.enums import Role
 from db.errors import N_, Conflict, Invalid, Unauthorized
 from db.events import EventType
-from db.models import ApiToken, User
+from db.models import ApiToken, User, WebSession
 from remise.auth import Actor
 from remise.security import hash_password, new_token, token_digest, verify_password
 
@@ -114,3 +115,58 @@ def authenticate_password(session: Session, username: str, password: str) -> Act
     if user is None or not user.active or not verify_password(user.password_hash, password):
         raise Unauthorized(N_("Wrong user name or password."))
     return actor_for(user)
+
+
+def open_web_session(
+    session: Session, actor: Actor, *, lifetime: timedelta, clock: Clock = utcnow
+) -> str:
+    """Sign a browser in for `lifetime`; returns the cookie's token (only its hash is kept)."""
+    assert actor.user_id is not None
+    token, now = new_token(), clock()
+    session.add(
+        WebSession(
+            user_id=actor.user_id,
+            token_hash=token_digest(token),
+            created_at=iso(now),
+            expires_at=iso(now + lifetime),
+        )
+    )
+    session.flush()
+    return token
+
+
+def web_session_actor(session: Session, token: str, *, clock: Clock = utcnow) -> Actor | None:
+    """The actor of a browser's session cookie, or None if unknown, expired or deactivated."""
+    row = session.exec(
+        select(User, WebSession)
+        .join(WebSession, WebSession.user_id == User.id)  # type: ignore[arg-type]
+        .where(WebSession.token_hash == token_digest(token))
+    ).first()
+    if row is None or not row[0].active or row[1].expires_at <= iso(clock()):
+        return None
+    return actor_for(row[0])
+
+
+def close_web_session(session: Session, token: str) -> None:
+    """Sign the browser out: its token stops working at once."""
+    found = session.exec(select(WebSession).where(WebSession.token_hash == token_digest(token)))
+    for row in found.all():
+        session.delete(row)
+    session.flush()
+
+
+def forget_expired_web_sessions(session: Session, *, now: datetime) -> int:
+    rows = session.exec(select(WebSession).where(WebSession.expires_at <= iso(now))).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
+
+
+def set_locale(session: Session, actor: Actor, locale: str) -> None:
+    """Remember the language a user chose for the pages."""
+    user = session.get(User, actor.user_id)
+    if user is not None and user.locale != locale:
+        user.locale = locale
+        session.add(user)
+        session.flush()

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
@@ -16,7 +15,7 @@ from intake import api as intake_api
 from labels import api as labels_api
 from refurbish import api as refurbish_api
 from refurbish import probing_api
-from remise import __version__, errors, migrate, scheduler
+from remise import __version__, errors, migrate, pages, scheduler, web
 from remise.api import devices, health, ledger
 from remise.i18n import negotiate
 from remise.settings import Settings
@@ -63,9 +62,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def choose_locale(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        request.state.locale = negotiate(
-            request.headers.get("accept-language"), settings.default_locale
-        )
+        if web.is_page(request):  # pages: the user's choice, else French (see remise.pages)
+            request.state.locale = pages.page_locale(request)
+        else:
+            request.state.locale = negotiate(
+                request.headers.get("accept-language"), settings.default_locale
+            )
         response = await call_next(request)
         response.headers.setdefault("Content-Language", request.state.locale)
         return response
@@ -83,8 +85,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for router in routers:
         app.include_router(router)
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    web.install(app)
     return app

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from db.errors import N_, DomainError
@@ -43,7 +43,7 @@ def locale_of(request: Request) -> str:
     return getattr(request.state, "locale", "fr")
 
 
-def _field_message(locale: str, error: dict[str, Any]) -> str:
+def field_message(locale: str, error: dict[str, Any]) -> str:
     template = _FIELD_MESSAGES.get(error.get("type", ""))
     if template is None:
         return str(error.get("msg", ""))
@@ -59,30 +59,40 @@ def _where(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(location[0] if location else "")
 
 
+def _as_page(request: Request, status: int, detail: str) -> Response | None:
+    """The error as an HTML page when the request is for a page (see `remise.web`)."""
+    render = getattr(request.app.state, "error_page", None)
+    return render(request, status, detail) if render is not None else None
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
 
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
         locale = locale_of(request)
         body = {"detail": translate(locale, exc.template, **exc.params), "code": exc.code}
+        if (page := _as_page(request, exc.status, body["detail"])) is not None:
+            return page
         return JSONResponse(body | localise(locale, exc.extra), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         locale = locale_of(request)
         errors = [
-            {"field": _where(tuple(e.get("loc", ()))), "message": _field_message(locale, e)}
+            {"field": _where(tuple(e.get("loc", ()))), "message": field_message(locale, e)}
             for e in exc.errors()
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         detail = translate(locale, N_("The request is not valid: %(problems)s"), problems=summary)
+        if (page := _as_page(request, 422, detail)) is not None:
+            return page
         return JSONResponse(
             {"detail": detail, "code": "invalid_request", "errors": errors}, status_code=422
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {
             404: N_("There is nothing at this address."),
             405: N_("This method is not allowed here."),
@@ -90,6 +100,8 @@ def install(app: FastAPI) -> None:
         detail = exc.detail
         if exc.status_code in messages:
             detail = translate(locale_of(request), messages[exc.status_code])
+        if (page := _as_page(request, exc.status_code, str(detail))) is not None:
+            return page
         return JSONResponse(
             {"detail": detail, "code": f"http_{exc.status_code}"},
             status_code=exc.status_code,

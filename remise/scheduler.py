@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from db import ledger
 from db.clock import utcnow
 from db.engine import transaction
-from remise import idempotency
+from remise import accounts, idempotency
 from remise.settings import Settings
 
 log = logging.getLogger("remise.jobs")
@@ -40,6 +40,14 @@ def forget_idempotency_keys(engine: Engine, *, days: int, now: datetime | None =
     return gone
 
 
+def forget_web_sessions(engine: Engine, *, now: datetime | None = None) -> int:
+    """Drop the sign-ins that have expired (they already let nobody in)."""
+    with transaction(engine) as session:
+        gone = accounts.forget_expired_web_sessions(session, now=now or utcnow())
+    log.info("forgot %d expired web sessions", gone)
+    return gone
+
+
 def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
     jobs = BackgroundScheduler(timezone="UTC")
     jobs.add_job(
@@ -58,6 +66,15 @@ def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
         kwargs={"days": settings.idempotency_days},
         hours=24,
         id="idempotency-keys",
+        coalesce=True,
+        max_instances=1,
+    )
+    jobs.add_job(
+        forget_web_sessions,
+        "interval",
+        args=[engine],
+        hours=1,
+        id="web-sessions",
         coalesce=True,
         max_instances=1,
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
@@ -32,12 +33,26 @@ class Settings(BaseSettings):
         default=None,
         description="TOML file of extra label formats (default: label-layouts.toml in data_dir)",
     )
+    timezone: str = Field(default="Europe/Paris", description="how pages show times")
+    session_hours: int = Field(default=12, ge=1, le=24 * 30, description="web sign-in lifetime")
+    cookie_secure: bool = Field(
+        default=False, description="send the session cookie over HTTPS only (behind TLS: true)"
+    )
     scheduler_enabled: bool = True
     ledger_check_interval_minutes: int = Field(default=60, ge=1)
 
     @property
     def label_layouts_file(self) -> Path:
         return self.label_layouts or self.data_dir / "label-layouts.toml"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (for example Europe/Paris)") from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -27,7 +27,8 @@ def size(value: int | None) -> str:
 
 def _disk(disk: Disk, _: Callable[[str], str]) -> str:
     parts = [disk.model or "?", size(disk.size_bytes), _(KINDS[disk.kind])]
-    parts.append(f"{_('serial')} {disk.serial or '?'}")
+    serial = _("serial")
+    parts.append(f"{serial} {disk.serial or '?'}")
     if disk.removable:
         parts.append(_("removable"))
     if disk.smart is not None:
@@ -35,29 +36,40 @@ def _disk(disk: Disk, _: Callable[[str], str]) -> str:
     return ", ".join(parts)
 
 
-def show(taken: Snapshot, console: Console, _: Callable[[str], str]) -> None:
-    """Print the snapshot; `_` translates a message into the volunteer's language."""
+def rows(taken: Snapshot, _: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The snapshot as (what, found) lines, for the terminal and the bench page alike."""
     system = taken.system
     machine = " ".join(p for p in (system.vendor, system.product, system.version) if p) or "?"
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row(_("Machine"), f"{machine} ({system.chassis or '?'})")
-    table.add_row(_("Serial number"), system.serial or "—")
-    table.add_row(_("Processor"), f"{taken.cpu.model or '?'}, {taken.cpu.cores or '?'} CPU")
     memory = taken.memory.total_bytes
-    table.add_row(_("Memory"), f"{memory / 2**30:.1f} GiB" if memory else "?")
+    disk_word, battery_word, network_word = _("Disk"), _("Battery"), _("Network")
+    found = [
+        (_("Machine"), f"{machine} ({system.chassis or '?'})"),
+        (_("Serial number"), system.serial or "—"),
+        (_("Processor"), f"{taken.cpu.model or '?'}, {taken.cpu.cores or '?'} CPU"),
+        (_("Memory"), f"{memory / 2**30:.1f} GiB" if memory else "?"),
+    ]
     for disk in taken.disks:
-        table.add_row(f"{_('Disk')} {disk.name}", _disk(disk, _))
+        found.append((f"{disk_word} {disk.name}", _disk(disk, _)))
     for battery in taken.batteries:
         state = f"{battery.health_percent} %" if battery.health_percent else _("health unknown")
         maker = " ".join(p for p in (battery.manufacturer, battery.model) if p)
-        table.add_row(f"{_('Battery')} {battery.name}", f"{state} ({maker or '?'})")
+        found.append((f"{battery_word} {battery.name}", f"{state} ({maker or '?'})"))
     for phone in taken.phones:
         who = " ".join(p for p in (phone.vendor, phone.model) if p)
-        table.add_row(_("Phone"), f"{who}, {_('serial')} {phone.serial or '?'} ({phone.kind})")
+        serial = _("serial")
+        found.append((_("Phone"), f"{who}, {serial} {phone.serial or '?'} ({phone.kind})"))
     for interface in taken.network:
-        table.add_row(f"{_('Network')} {interface.name}", interface.mac or "—")
+        found.append((f"{network_word} {interface.name}", interface.mac or "—"))
+    return found
+
+
+def show(taken: Snapshot, console: Console, _: Callable[[str], str]) -> None:
+    """Print the snapshot; `_` translates a message into the volunteer's language."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for what, found in rows(taken, _):
+        table.add_row(what, found)
     console.print(table)
     for warning in taken.warnings:
         console.print(f"[yellow]⚠ {warning}[/yellow]")

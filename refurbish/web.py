@@ -1,0 +1,181 @@
+"""The bench's device page: the device, its history, its checklist, probe results.
+
+Forms post here and come back to the page (303), or show it again with each
+problem beside its step, nothing saved, when a value does not suit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+from starlette.datastructures import FormData, UploadFile
+
+from db.errors import N_, DomainError
+from refurbish import checklist_form, page, photos, service
+from refurbish.checklists import Kind
+from refurbish.models import HarvestedPartIn, PartKind, RunFinish
+from remise.auth import Actor, Permission
+from remise.deps import SessionDep, get_settings
+from remise.i18n import translate
+from remise.pages import Csrf, FormDep, page_locale, page_require, redirect, render, said
+
+router = APIRouter(include_in_schema=False)
+Worker = Annotated[Actor, Depends(page_require(Permission.RUNS_WORK))]
+PROBE_EVERY_MS = 3000
+
+
+def _translator(request: Request) -> Any:
+    locale = page_locale(request)
+    return lambda message: translate(locale, message)
+
+
+def _page(
+    request: Request, session: Session, code: str, *, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    view = page.device_page(session, code, page_locale(request), _translator(request))
+    context = {
+        "page": view,
+        "errors": {},
+        "typed": {},
+        "problem": None,
+        "blocking": [],
+        "part_kinds": list(PartKind),
+        "probe_every": PROBE_EVERY_MS,
+    }
+    return render(request, "refurbish/device.html", context | extra, status=status)
+
+
+@router.get("/bench/devices/{code}", response_class=HTMLResponse)
+def device(code: str, request: Request, session: SessionDep, _actor: Worker) -> Response:
+    """The device page of the bench station."""
+    return _page(request, session, code)
+
+
+@router.get("/bench/devices/{code}/probe", response_class=HTMLResponse)
+def probe(code: str, request: Request, session: SessionDep, _actor: Worker) -> Response:
+    """The probe results alone, which the device page polls for the station's snapshots."""
+    view = page.probe_view(session, code, _translator(request))
+    return render(request, "refurbish/probe.html", {"probe": view})
+
+
+@router.post("/bench/devices/{code}/run", dependencies=[Csrf])
+def start(
+    code: str, request: Request, session: SessionDep, actor: Worker, form: FormDep
+) -> Response:
+    comment = str(form.get("comment") or "")
+    try:
+        service.start_run(session, actor, code=code, comment=comment or None)
+    except DomainError as exc:
+        session.rollback()
+        return _page(request, session, code, status=exc.status, problem=said(request, exc))
+    return redirect(f"/bench/devices/{code}")  # no #fragment: it would cancel autofocus
+
+
+def _entries(form: FormData) -> dict[str, checklist_form.Entry]:
+    keys = {name.partition(".")[2] for name in form if name.startswith(("step.", "note."))}
+    return {
+        key: checklist_form.Entry(
+            text=str(form.get(f"step.{key}") or ""), note=str(form.get(f"note.{key}") or "")
+        )
+        for key in keys
+    }
+
+
+def _photos(request: Request, form: FormData, run_id: int) -> dict[str, str]:
+    """Photos chosen in the form, kept on disk; their references by step key."""
+    kept = {}
+    for name, value in form.multi_items():
+        if name.startswith("photo.") and isinstance(value, UploadFile) and value.filename:
+            data = value.file.read(photos.MAX_PHOTO_BYTES + 1)
+            kept[name.partition(".")[2]] = photos.keep(get_settings(request).data_dir, run_id, data)
+    return kept
+
+
+@router.post("/bench/runs/{run_id}/checklist", dependencies=[Csrf])
+def save_checklist(
+    run_id: int, request: Request, session: SessionDep, actor: Worker, form: FormDep
+) -> Response:
+    """Save the checklist: every step checked, the changed ones recorded, or none."""
+    code = page.run_code(session, run_id)
+    entries = _entries(form)
+    try:
+        template = service.template_of_run(session, service.run(session, run_id))
+        for key, name in _photos(request, form, run_id).items():
+            step = template.step(key)
+            if step is not None and step.kind == Kind.PHOTO:
+                entries[key] = checklist_form.Entry(
+                    text=name, note=entries.get(key, checklist_form.Entry()).note
+                )
+        saved = checklist_form.record_form(session, actor, run_id=run_id, entries=entries)
+    except checklist_form.ChecklistInvalid as exc:
+        session.rollback()
+        typed = {key: entry.text for key, entry in entries.items()}
+        return _page(
+            request,
+            session,
+            code,
+            status=422,
+            problem=said(request, exc),
+            errors=exc.extra["errors"],
+            typed=typed,
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _page(request, session, code, status=exc.status, problem=said(request, exc))
+    message = translate(page_locale(request), N_("%(count)s steps saved."), count=saved)
+    return redirect(f"/bench/devices/{code}", flash=message)
+
+
+def _parts(text: str) -> list[HarvestedPartIn]:
+    """`kind: description` per line (`ram: 8 GB DDR4`); a line without a kind is `other`."""
+    parts = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        kind, sep, description = line.partition(":")
+        known = kind.strip().lower() in {k.value for k in PartKind}
+        parts.append(
+            HarvestedPartIn(
+                kind=PartKind(kind.strip().lower()) if sep and known else PartKind.OTHER,
+                description=(description if sep and known else line).strip()[:200],
+            )
+        )
+    return parts
+
+
+@router.post("/bench/runs/{run_id}/finish", dependencies=[Csrf])
+def finish(
+    run_id: int, request: Request, session: SessionDep, actor: Worker, form: FormDep
+) -> Response:
+    """Close the run with its outcome; what still blocks it is listed on the page."""
+    code = page.run_code(session, run_id)
+    try:
+        data = RunFinish.model_validate(
+            {
+                "outcome": str(form.get("outcome") or ""),
+                "comment": str(form.get("comment") or "").strip() or None,
+                "collector": str(form.get("collector") or "").strip() or None,
+                "parts": _parts(str(form.get("parts") or "")),
+            }
+        )
+    except ValueError:
+        problem = translate(page_locale(request), N_("Choose how the refurbishment ended."))
+        return _page(request, session, code, status=422, problem=problem)
+    try:
+        service.finish_run(session, actor, run_id=run_id, data=data)
+    except DomainError as exc:
+        session.rollback()
+        blocking = exc.extra.get("blocking", [])
+        return _page(
+            request,
+            session,
+            code,
+            status=exc.status,
+            problem=said(request, exc),
+            blocking=[b["key"] for b in blocking],
+        )
+    message = translate(page_locale(request), N_("Refurbishment finished."))
+    return redirect(f"/bench/devices/{code}", flash=message)

@@ -1,0 +1,265 @@
+"""Pages: the Jinja environment, the signed-in browser, CSRF, flash messages, formats.
+
+A browser signs in at `/login` and gets an HttpOnly, SameSite=Lax session cookie
+holding a random token; `web_session` keeps its hash, so logging out ends it.
+Every form carries a CSRF token derived from that cookie with the secret key
+(HMAC), so a page of another site cannot post for the user. Stages' `web.py`
+routes depend on `page_actor`/`page_require` and answer with `render`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from markupsafe import Markup
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from db import codes
+from db.errors import N_, DomainError, Forbidden
+from remise.accounts import web_session_actor
+from remise.auth import Actor, Permission
+from remise.deps import SessionDep, get_settings
+from remise.errors import field_message
+from remise.i18n import LOCALES, localise, translate, translations
+from remise.settings import Settings
+
+SESSION_COOKIE = "remise_session"
+LOCALE_COOKIE = "remise_locale"
+FLASH_COOKIE = "remise_flash"
+ANON_COOKIE = "remise_anon"  # before signing in: the login form's CSRF token hangs on it
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+class LoginRequired(Exception):
+    """No signed-in user: the page answers with a redirection to /login."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class CsrfRefused(Forbidden):
+    code = "csrf_refused"
+    message = N_(
+        "This form has expired or did not come from Remise: reload the page and try again."
+    )
+
+
+def environment(directories: list[Path]) -> Environment:
+    """The one Jinja environment of the pages, searching `directories` in order."""
+    env = Environment(
+        loader=FileSystemLoader(directories),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=_when, day=_day, number=_number, euros=_euros, t=_t, code=codes.display)
+    return env
+
+
+def _moment(value: str | datetime) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@pass_context
+def _when(context: Any, value: str | datetime | None, width: str = "medium") -> str:
+    """An instant in the user's language and the installation's time zone."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(context["settings"].timezone)
+    return format_datetime(_moment(value), width, tzinfo=zone, locale=context["locale"])
+
+
+@pass_context
+def _day(context: Any, value: Any, width: str = "medium") -> str:
+    return "" if value is None else format_date(value, width, locale=context["locale"])
+
+
+@pass_context
+def _number(context: Any, value: float | int | None) -> str:
+    return "" if value is None else format_decimal(value, locale=context["locale"])
+
+
+@pass_context
+def _euros(context: Any, cents: int | None) -> str:
+    return "" if cents is None else format_currency(cents / 100, "EUR", locale=context["locale"])
+
+
+@pass_context
+def _t(context: Any, value: Any) -> Any:
+    """A Message, or a text given in each language, in the user's language."""
+    return localise(context["locale"], value)
+
+
+def page_locale(request: Request) -> str:
+    """The signed-in user's language, else the one chosen on this browser, else the default."""
+    actor: Actor | None = getattr(request.state, "actor", None)
+    if actor is not None and actor.locale in LOCALES:
+        return actor.locale
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    return chosen if chosen in LOCALES else get_settings(request).default_locale
+
+
+def gettext_for(locale: str) -> tuple[Callable[..., str], Callable[..., str]]:
+    """`_` and `ngettext` for templates: translated, then formatted with escaped values."""
+    catalog = translations(locale)
+
+    def gettext(message: str, **params: Any) -> str:
+        text = Markup(catalog.gettext(message))
+        return text % params if params else text
+
+    def ngettext(singular: str, plural: str, count: int, **params: Any) -> str:
+        text = Markup(catalog.ngettext(singular, plural, count))
+        return text % {"num": count, **params}
+
+    return gettext, ngettext
+
+
+def csrf_token(settings: Settings, session_token: str) -> str:
+    """The form token of a session: an HMAC of its cookie, so nothing more is stored."""
+    key = settings.secret_key.encode()
+    return hmac.new(key, b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
+    """The page `name` with the shell's context: who, language, CSRF token, messages."""
+    settings = get_settings(request)
+    locale = page_locale(request)
+    request.state.locale = locale
+    gettext, ngettext = gettext_for(locale)
+    session_token, new_anon = _csrf_key(request)
+    flash = unquote(request.cookies.get(FLASH_COOKIE, ""))
+    shell = {
+        "request": request,
+        "settings": settings,
+        "actor": getattr(request.state, "actor", None),
+        "locale": locale,
+        "locales": LOCALES,
+        "Permission": Permission,
+        "csrf_token": csrf_token(settings, session_token),
+        "flash": flash,
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": ngettext,
+    }
+    template = request.app.state.pages.get_template(name)
+    response = HTMLResponse(template.render(shell | (context or {})), status_code=status)
+    response.headers["Content-Language"] = locale
+    response.headers["Cache-Control"] = "no-store"
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    if new_anon:
+        response.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="lax", path="/")
+    return response
+
+
+def _csrf_key(request: Request) -> tuple[str, str | None]:
+    """What the CSRF token is derived from: the session, else an anonymous cookie (made
+    here if missing, and returned second so that the response sets it)."""
+    if token := request.cookies.get(SESSION_COOKIE):
+        return token, None
+    if anon := request.cookies.get(ANON_COOKIE):
+        return "anon:" + anon, None
+    anon = secrets.token_urlsafe(24)
+    return "anon:" + anon, anon
+
+
+def said(request: Request, error: DomainError) -> str:
+    """A domain error's message in the page's language."""
+    return translate(page_locale(request), error.template, **error.params)
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """A local path to go back to; anything else (another site, a scheme) goes `default`."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return default
+    return url
+
+
+def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
+    """A 303 to `url` (after a form), with a message for the next page."""
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(
+            FLASH_COOKIE, quote(flash), max_age=60, httponly=True, samesite="lax", path="/"
+        )
+    return response
+
+
+def page_actor(request: Request, session: SessionDep) -> Actor:
+    """The signed-in user, or LoginRequired (a redirection to /login, then back here)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    actor = web_session_actor(session, token) if token else None
+    if actor is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(here)
+    request.state.actor = actor
+    request.state.locale = actor.locale
+    return actor
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def page_require(permission: Permission) -> Callable[..., Actor]:
+    """A dependency: the signed-in user, if allowed `permission` (a 403 page otherwise)."""
+
+    def check(actor: PageActor) -> Actor:
+        if not actor.may(permission):
+            raise Forbidden()
+        return actor
+
+    return check
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse a form (or a script's POST) without this session's CSRF token."""
+    token, new_anon = _csrf_key(request)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else ""
+    if new_anon or not hmac.compare_digest(sent, csrf_token(get_settings(request), token)):
+        raise CsrfRefused()
+
+
+Csrf = Depends(check_csrf)
+
+
+def form_errors(locale: str, error: ValidationError) -> dict[str, str]:
+    """A form's problems by field name, in the user's language (the first per field)."""
+    found: dict[str, str] = {}
+    for item in error.errors():
+        name = ".".join(str(part) for part in item.get("loc", ())) or "form"
+        found.setdefault(name, field_message(locale, dict(item)))
+    return found
+
+
+async def form_of(request: Request) -> FormData:
+    """The posted form, parsed on the event loop so that the route itself can be a plain
+    `def`: database work must run in the thread pool, never block the loop."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_of)]

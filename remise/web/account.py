@@ -1,0 +1,101 @@
+"""Signing in and out, the language of the pages, and the home page of each role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from db.errors import N_, Unauthorized
+from remise import accounts
+from remise.deps import SessionDep, get_settings
+from remise.i18n import LOCALES, translate
+from remise.pages import (
+    LOCALE_COOKIE,
+    SESSION_COOKIE,
+    Csrf,
+    PageActor,
+    page_locale,
+    redirect,
+    render,
+    safe_next,
+)
+
+router = APIRouter(include_in_schema=False)
+YEAR_SECONDS = 365 * 24 * 3600
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": safe_next(next), "error": None, "username": ""})
+
+
+@router.post("/login", dependencies=[Csrf], response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=80)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Check the password; on success, open a session and go where the user was heading."""
+    settings = get_settings(request)
+    try:
+        actor = accounts.authenticate_password(session, username, password)
+    except Unauthorized as refused:
+        error = translate(page_locale(request), refused.template, **refused.params)
+        context = {"next": safe_next(next), "error": error, "username": username}
+        return render(request, "login.html", context, status=401)
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in LOCALES and chosen != actor.locale:
+        accounts.set_locale(session, actor, chosen)  # the language picked before signing in
+    lifetime = timedelta(hours=settings.session_hours)
+    token = accounts.open_web_session(session, actor, lifetime=lifetime)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[Csrf])
+def logout(request: Request, session: SessionDep) -> Response:
+    if token := request.cookies.get(SESSION_COOKIE):
+        accounts.close_web_session(session, token)
+    message = translate(page_locale(request), N_("You are signed out."))
+    response = redirect("/login", flash=message)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/language", dependencies=[Csrf])
+def choose_language(
+    request: Request,
+    session: SessionDep,
+    locale: Annotated[str, Form(max_length=8)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Switch the pages' language; remembered on the account and on this browser."""
+    if locale not in LOCALES:
+        locale = get_settings(request).default_locale
+    token = request.cookies.get(SESSION_COOKIE)
+    actor = accounts.web_session_actor(session, token) if token else None
+    if actor is not None:
+        accounts.set_locale(session, actor, locale)
+    response = redirect(safe_next(next))
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=YEAR_SECONDS, samesite="lax", path="/")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, actor: PageActor) -> Response:
+    """Each role's starting points."""
+    return render(request, "home.html")

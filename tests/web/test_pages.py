@@ -1,0 +1,233 @@
+"""The pages over HTTP, on SQLite and PostgreSQL: sign-in, CSRF, roles, errors as pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func
+from sqlmodel import select
+
+from db.engine import transaction
+from db.enums import Role, Status
+from db.models import LedgerEvent, WebSession
+from intake import service as intake_service
+from intake.models import BatchCreate, DonorCreate
+from remise import accounts, scheduler
+from remise.auth import system_actor
+from tests.factories import make_device, make_structure
+
+ACTOR = system_actor("tests")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_user(engine: Engine, name: str, role: Role, *, structure_id: int | None = None) -> None:
+    with transaction(engine) as session:
+        accounts.create_user(
+            session,
+            ACTOR,
+            username=name,
+            role=role,
+            password=f"pw-{name}",
+            structure_id=structure_id,
+        )
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    found = CSRF.search(client.get(path).text)
+    assert found is not None
+    return found.group(1)
+
+
+def sign_in(client: TestClient, name: str, *, next_path: str = "/") -> None:
+    answer = client.post(
+        "/login",
+        data={
+            "username": name,
+            "password": f"pw-{name}",
+            "next": next_path,
+            "csrf_token": csrf_of(client),
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == next_path
+
+
+def test_a_page_asks_to_sign_in_then_comes_back(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    answer = client.get("/bench?x=1", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/bench%3Fx%3D1"
+    sign_in(client, "lucie", next_path="/bench?x=1")
+    assert client.get("/bench").status_code == 200
+
+
+def test_the_session_cookie_is_httponly_and_samesite(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    answer = client.post(
+        "/login",
+        data={"username": "lucie", "password": "pw-lucie", "csrf_token": csrf_of(client)},
+        follow_redirects=False,
+    )
+    cookie = answer.headers["set-cookie"]
+    assert "remise_session=rms_" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_a_wrong_password_is_refused_in_french(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    answer = client.post(
+        "/login",
+        data={"username": "lucie", "password": "nope", "csrf_token": csrf_of(client)},
+    )
+    assert answer.status_code == 401
+    assert "Nom d&#39;utilisateur ou mot de passe incorrect" in answer.text
+    assert "remise_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    refused = client.post("/login", data={"username": "lucie", "password": "pw-lucie"})
+    assert refused.status_code == 403
+    assert "rechargez la page" in refused.text
+    sign_in(client, "lucie")
+    forged = client.post("/logout", data={"csrf_token": "0" * 64})
+    assert forged.status_code == 403
+
+
+def test_signing_out_ends_the_session_on_the_server(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    sign_in(client, "lucie")
+    token = client.cookies.get("remise_session")
+    assert token is not None
+    out = client.post(
+        "/logout", data={"csrf_token": csrf_of(client, "/bench")}, follow_redirects=False
+    )
+    assert out.status_code == 303
+    client.cookies.set("remise_session", token)  # a copy of the cookie kept by someone
+    assert client.get("/bench", follow_redirects=False).status_code == 303
+
+
+def test_expired_sessions_let_nobody_in_and_are_forgotten(engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    with transaction(engine) as session:
+        actor = accounts.authenticate_password(session, "lucie", "pw-lucie")
+        token = accounts.open_web_session(
+            session, actor, lifetime=timedelta(hours=12), clock=lambda: long_ago
+        )
+    with transaction(engine) as session:
+        assert accounts.web_session_actor(session, token) is None
+    assert scheduler.forget_web_sessions(engine) == 1
+    with transaction(engine) as session:
+        assert session.exec(select(func.count()).select_from(WebSession)).one() == 0
+
+
+def test_a_structure_user_cannot_open_the_bench(client: TestClient, engine: Engine) -> None:
+    with transaction(engine) as session:
+        structure_id = make_structure(session)
+    make_user(engine, "passerelle", Role.STRUCTURE, structure_id=structure_id)
+    sign_in(client, "passerelle")
+    answer = client.get("/bench")
+    assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "Non autorisé" in answer.text
+
+
+def test_the_language_choice_is_kept_on_the_account(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    sign_in(client, "lucie")
+    client.post(
+        "/language",
+        data={"locale": "en", "next": "/bench", "csrf_token": csrf_of(client, "/bench")},
+    )
+    client.cookies.delete("remise_locale")  # another browser: the account remembers
+    answer = client.get("/bench")
+    assert '<html lang="en">' in answer.text and "<h1>Bench</h1>" in answer.text
+
+
+def test_scanning_an_unknown_text_says_so_and_a_code_opens_the_device(
+    client: TestClient, engine: Engine
+) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    with transaction(engine) as session:
+        device = make_device(session, status=Status.LABELLED, serial="SCANME42")
+        code = f"{device.code[:4]}-{device.code[4:]}"
+    sign_in(client, "lucie")
+    unknown = client.get("/bench/scan", params={"q": "<script>x</script>"})
+    assert unknown.status_code == 404
+    assert "<script>x" not in unknown.text and "&lt;script&gt;" in unknown.text
+    opened = client.get("/bench/scan", params={"q": "scanme42\n"}, follow_redirects=False)
+    assert opened.headers["location"] == f"/bench/devices/{code}"
+    page = client.get(opened.headers["location"])
+    assert page.status_code == 200 and "Commencer le reconditionnement" in page.text
+
+
+def test_a_missing_device_page_is_a_404_page(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    sign_in(client, "lucie")
+    answer = client.get("/bench/devices/ZZZZ-ZZZZ")
+    assert answer.status_code in (404, 422)
+    assert answer.headers["content-type"].startswith("text/html")
+
+
+def test_printing_from_a_page_records_the_print(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    with transaction(engine) as session:
+        device = make_device(session, status=Status.RECEIVED)
+        code = device.code
+    sign_in(client, "lucie")
+    preview = client.get(f"/labels/devices/{code}/preview.png")
+    assert preview.headers["content-type"] == "image/png"
+    sheet = client.post(
+        "/labels/print",
+        data={"codes": code, "format": "a4-3x8", "csrf_token": csrf_of(client, "/bench")},
+    )
+    assert sheet.headers["content-type"] == "application/pdf"
+    with transaction(engine, read_only=True) as session:
+        types = session.exec(
+            select(LedgerEvent.type).where(LedgerEvent.device_id == device.id)
+        ).all()
+    assert types == ["device.received", "device.labelled"]  # the preview recorded nothing
+
+
+def test_a_device_form_with_a_bad_field_names_it(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "camille", Role.WORKSHOP)
+    sign_in(client, "camille")
+    with transaction(engine) as session:
+        donor = intake_service.create_donor(session, ACTOR, data=DonorCreate(name="Mairie"))
+        batch = intake_service.create_batch(
+            session,
+            ACTOR,
+            data=BatchCreate(donor_id=donor.id or 0, pickup_date=date(2026, 11, 2), site="Rezé"),
+        )
+        batch_id = batch.id
+    answer = client.post(
+        f"/intake/batches/{batch_id}/devices",
+        data={"category": "laptop", "serial": "", "csrf_token": csrf_of(client, "/intake")},
+    )
+    assert answer.status_code == 422
+    assert 'id="e-serial"' in answer.text and "Ce champ est obligatoire" in answer.text
+
+
+def test_an_empty_batch_form_says_which_fields_are_required(
+    client: TestClient, engine: Engine
+) -> None:
+    make_user(engine, "camille", Role.WORKSHOP)
+    with transaction(engine) as session:
+        intake_service.create_donor(session, ACTOR, data=DonorCreate(name="Mairie"))
+    sign_in(client, "camille")
+    answer = client.post(
+        "/intake/batches/new",
+        data={
+            "donor_id": "",
+            "pickup_date": "",
+            "site": "",
+            "csrf_token": csrf_of(client, "/intake"),
+        },
+    )
+    assert answer.status_code == 422
+    for field in ("donor_id", "pickup_date", "site"):
+        assert f'id="e-{field}"' in answer.text
+    assert answer.text.count("Ce champ est obligatoire") == 3
