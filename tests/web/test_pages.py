@@ -162,6 +162,9 @@ def test_scanning_an_unknown_text_says_so_and_a_code_opens_the_device(
     assert opened.headers["location"] == f"/bench/devices/{code}"
     page = client.get(opened.headers["location"])
     assert page.status_code == 200 and "Commencer le reconditionnement" in page.text
+    # label formats are worded in the page's language, sizes in its number format
+    assert "thermal-62mm — 62 × 30 mm, 300 ppp (Brother QL, DK-22205)" in page.text
+    assert "a4-2x7 — 2 × 7 étiquettes de 99,1 × 38,1 mm (Avery L7163" in page.text
 
 
 def test_a_missing_device_page_is_a_404_page(client: TestClient, engine: Engine) -> None:
