@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,29 +10,48 @@ from sqlmodel import Session, col, select
 
 from db import codes, devices, ledger
 from db.enums import CATEGORY_LABELS, STATUS_LABELS, Category, Status
+from db.errors import N_
 from db.events import EVENT_LABELS
 from db.models import Batch, Device
 from refurbish import probing, queries, service
-from refurbish.hardware import summary
+from refurbish.checklists import State
+from refurbish.hardware import compare, summary
 from refurbish.hardware.snapshot import Snapshot
 from refurbish.models import RefurbishmentRun, RunRead
 
-# Fields of the device a history line shows, in this order; the rest is in the API.
-_SHOWN_EXTRAS = (
-    "step",
-    "value",
-    "state",
-    "note",
-    "comment",
-    "layout",
-    "shelf",
-    "batch_id",
-    "kind",
-    "expected",
-    "found",
-    "run_id",
-    "outcome",
-)
+# What a history line shows of an event, in this order, with the name it is shown
+# under; the rest (snapshot ids, digests…) is in the API.
+_FIELD_NAMES = {
+    "status": N_("status"),
+    "category": N_("category"),
+    "brand": N_("brand"),
+    "model": N_("model"),
+    "serial": N_("serial number"),
+    "imei": N_("IMEI"),
+    "asset_tag": N_("asset tag"),
+    "code": N_("code"),
+    "batch_id": N_("batch"),
+    "location": N_("place"),
+    "grade": N_("grade"),
+    "step": N_("step"),
+    "value": N_("value"),
+    "state": N_("result"),
+    "note": N_("note"),
+    "comment": N_("comment"),
+    "layout": N_("label format"),
+    "shelf": N_("shelf"),
+    "part": N_("part"),
+    "removed": N_("removed"),
+    "fitted": N_("fitted"),
+    "run_id": N_("run"),
+    "outcome": N_("outcome"),
+}
+_STATE_NAMES = {
+    State.PASSED: N_("Passed"),
+    State.FAILED: N_("Failed"),
+    State.RECORDED: N_("Recorded"),
+    State.MISSING: N_("To do"),
+}
 HISTORY_SHOWN = 50
 
 
@@ -69,33 +89,72 @@ class DevicePage:
     focus: str | None  # what the keyboard starts on: the first step to do, or "finish"
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, list) and len(value) == 2:
-        return f"{_text(value[0])} → {_text(value[1])}"
-    if value is None:
-        return "—"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
-    return str(value)
+# Values shown by their name in the page's language (StrEnum members equal their values).
+_VALUE_NAMES: dict[str, dict[Any, str]] = {
+    "status": dict(STATUS_LABELS),
+    "outcome": dict(STATUS_LABELS),
+    "category": dict(CATEGORY_LABELS),
+    "state": dict(_STATE_NAMES),
+}
 
 
-def history(session: Session, device: Device, translate: Any) -> list[HistoryLine]:
+class _Wording:
+    """Ledger payload values in the page's words: statuses, categories, steps, yes/no."""
+
+    def __init__(self, runs: list[RunRead], translate: Any) -> None:
+        self.translate = translate
+        self.steps = {step.key: step for run in runs for step in run.steps}
+
+    def value(self, name: str, value: Any, step: str | None = None) -> str:
+        if isinstance(value, list) and len(value) == 2:  # a change: before → after
+            return f"{self.value(name, value[0], step)} → {self.value(name, value[1], step)}"
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return str(self.translate(N_("yes") if value else N_("no")))
+        if isinstance(value, list | dict):  # anything else structured: compact, untranslated
+            return json.dumps(value, ensure_ascii=False, default=str)
+        if (labels := _VALUE_NAMES.get(name)) and value in labels:
+            return str(self.translate(labels[value]))
+        if name == "code" and isinstance(value, str):
+            return codes.display(value)
+        if name == "step" and value in self.steps:
+            return self.steps[value].label
+        if name == "value" and step in self.steps:
+            options = {o["key"]: o["label"] for o in self.steps[step].options}
+            return str(options.get(value, value))
+        return str(value)
+
+    def line(self, row: Any) -> HistoryLine:
+        payload = ledger.payload_of(row)
+        step = payload.get("step")
+        facts = {k: v for k, v in payload.get("changes", {}).items() if k != "attributes"}
+        facts |= {k: payload[k] for k in _FIELD_NAMES if k in payload and k not in facts}
+        details = [
+            (str(self.translate(_FIELD_NAMES[name])), self.value(name, value, step))
+            for name, value in sorted(facts.items(), key=lambda item: _ORDER.get(item[0], 99))
+            if name in _FIELD_NAMES
+        ]
+        if payload.get("kind") in compare.MESSAGES:  # a probe flag: its sentence says it all
+            message = compare.MESSAGES[payload["kind"]]
+            found = {"expected": payload.get("expected"), "found": payload.get("found")}
+            details.insert(0, (str(self.translate(N_("flag"))), self.translate(message, **found)))
+        label = EVENT_LABELS.get(row.type)
+        what = self.translate(label) if label else row.type
+        return HistoryLine(row.at, row.actor, what, details)
+
+
+_ORDER = {name: place for place, name in enumerate(_FIELD_NAMES)}
+
+
+def history(
+    session: Session, device: Device, runs: list[RunRead], translate: Any
+) -> list[HistoryLine]:
     """The device's ledger events, newest first, each with its changes and key facts."""
     assert device.id is not None
-    lines = []
-    for row in reversed(ledger.history(session, device.id)[-HISTORY_SHOWN:]):
-        payload = ledger.payload_of(row)
-        details = [
-            (name, _text(change))
-            for name, change in payload.get("changes", {}).items()
-            if name != "attributes"
-        ]
-        details += [(k, _text(payload[k])) for k in _SHOWN_EXTRAS if k in payload]
-        label = EVENT_LABELS.get(row.type)
-        lines.append(
-            HistoryLine(row.at, row.actor, translate(label) if label else row.type, details)
-        )
-    return lines
+    wording = _Wording(runs, translate)
+    rows = ledger.history(session, device.id)[-HISTORY_SHOWN:]
+    return [wording.line(row) for row in reversed(rows)]
 
 
 def probe_view(session: Session, code: str, translate: Any) -> ProbeView:
@@ -141,7 +200,7 @@ def device_page(session: Session, code: str, locale: str, translate: Any) -> Dev
         can_start=open_run is None and service.can_start(status),
         start_needs_comment=service.start_needs_comment(status),
         probe=probe_view(session, code, translate),
-        history=history(session, device, translate),
+        history=history(session, device, views, translate),
         focus=(open_run.blocking[0] if open_run.blocking else "finish") if open_run else None,
     )
 

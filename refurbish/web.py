@@ -29,7 +29,7 @@ PROBE_EVERY_MS = 3000
 
 def _translator(request: Request) -> Any:
     locale = page_locale(request)
-    return lambda message: translate(locale, message)
+    return lambda message, **params: translate(locale, message, **params)
 
 
 def _page(

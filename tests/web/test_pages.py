@@ -9,8 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
+from db import lifecycle
 from db.engine import transaction
 from db.enums import Role, Status
+from db.events import EventType
 from db.models import LedgerEvent, WebSession
 from intake import service as intake_service
 from intake.models import BatchCreate, DonorCreate
@@ -234,3 +236,50 @@ def test_an_empty_batch_form_says_which_fields_are_required(
     for field in ("donor_id", "pickup_date", "site"):
         assert f'id="e-{field}"' in answer.text
     assert answer.text.count("Ce champ est obligatoire") == 3
+
+
+def test_the_history_speaks_the_volunteers_language(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    with transaction(engine) as session:
+        device = make_device(session, status=Status.LABELLED)
+        code = f"{device.code[:4]}-{device.code[4:]}"
+    sign_in(client, "lucie")
+    token = csrf_of(client, f"/bench/devices/{code}")
+    started = client.post(
+        f"/bench/devices/{code}/run", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert started.status_code == 303, started.text
+    run_id = re.search(r"/bench/runs/(\d+)/checklist", client.get(f"/bench/devices/{code}").text)
+    assert run_id is not None
+    saved = client.post(
+        f"/bench/runs/{run_id.group(1)}/checklist",
+        data={"csrf_token": token, "step.keyboard": "yes", "step.screen": "perfect"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    page = client.get(f"/bench/devices/{code}").text
+    assert "état : étiqueté → en reconditionnement" in page
+    assert "étape : Toutes les touches fonctionnent · valeur : — → oui · résultat : Réussi" in page
+    assert "étape : État de l&#39;écran · valeur : — → Parfait" in page
+    assert f"code : — → {code}" in page  # as printed on the label
+    assert "run_id" not in page and "state:" not in page and "passage : " in page
+
+
+def test_the_history_shows_any_payload_without_failing(client: TestClient, engine: Engine) -> None:
+    """Events written by other stages or older versions carry lists and tables too."""
+    make_user(engine, "lucie", Role.BENCH)
+    with transaction(engine) as session:
+        device = make_device(session, status=Status.LABELLED)
+        code = f"{device.code[:4]}-{device.code[4:]}"
+        lifecycle.record(
+            session,
+            device,
+            actor="atelier",
+            event=EventType.DEVICE_SEEN,
+            extra={"note": ["a", "b", "c"], "comment": {"x": [1, 2]}, "status": "inconnu"},
+        )
+    sign_in(client, "lucie")
+    page = client.get(f"/bench/devices/{code}")
+    assert page.status_code == 200
+    assert "note : [&#34;a&#34;, &#34;b&#34;, &#34;c&#34;]" in page.text
+    assert "état : inconnu" in page.text
