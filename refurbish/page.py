@@ -64,6 +64,15 @@ class HistoryLine:
 
 
 @dataclass
+class PastRun:
+    id: int
+    outcome: str
+    finished_at: str | None
+    finished_by: str | None
+    steps: list[tuple[str, str, str]]  # label, value in words, state
+
+
+@dataclass
 class ProbeView:
     version: str
     taken_at: str | None = None
@@ -81,8 +90,9 @@ class DevicePage:
     status: str
     batch: Batch | None
     run: RunRead | None
-    past_runs: list[RunRead]
+    past_runs: list[PastRun]
     can_start: bool
+    starts_again: bool  # it has been through the bench already: no Enter-to-start
     start_needs_comment: bool
     probe: ProbeView
     history: list[HistoryLine]
@@ -125,6 +135,16 @@ class _Wording:
             return str(options.get(value, value))
         return str(value)
 
+    def past_run(self, run: RunRead) -> PastRun:
+        steps = []
+        for step in run.steps:
+            value = self.value("value", step.value, step.key)
+            if step.unit and step.value is not None:
+                value = f"{value} {step.unit}"
+            steps.append((step.label, value, step.state))
+        outcome = self.value("outcome", run.outcome)
+        return PastRun(run.id, outcome, run.finished_at, run.finished_by, steps)
+
     def line(self, row: Any) -> HistoryLine:
         payload = ledger.payload_of(row)
         step = payload.get("step")
@@ -147,12 +167,9 @@ class _Wording:
 _ORDER = {name: place for place, name in enumerate(_FIELD_NAMES)}
 
 
-def history(
-    session: Session, device: Device, runs: list[RunRead], translate: Any
-) -> list[HistoryLine]:
+def history(session: Session, device: Device, wording: _Wording) -> list[HistoryLine]:
     """The device's ledger events, newest first, each with its changes and key facts."""
     assert device.id is not None
-    wording = _Wording(runs, translate)
     rows = ledger.history(session, device.id)[-HISTORY_SHOWN:]
     return [wording.line(row) for row in reversed(rows)]
 
@@ -189,6 +206,7 @@ def device_page(session: Session, code: str, locale: str, translate: Any) -> Dev
     views = [queries.run_view(session, r, locale) for r in runs]
     open_run = next((v for v in views if v.open), None)
     status = Status(device.status)
+    wording = _Wording(views, translate)
     return DevicePage(
         device=device,
         code=codes.display(device.code),
@@ -196,11 +214,12 @@ def device_page(session: Session, code: str, locale: str, translate: Any) -> Dev
         status=translate(STATUS_LABELS[status]),
         batch=session.get(Batch, device.batch_id) if device.batch_id else None,
         run=open_run,
-        past_runs=[v for v in views if not v.open],
+        past_runs=[wording.past_run(v) for v in views if not v.open],
         can_start=open_run is None and service.can_start(status),
+        starts_again=service.starts_again(status),
         start_needs_comment=service.start_needs_comment(status),
         probe=probe_view(session, code, translate),
-        history=history(session, device, views, translate),
+        history=history(session, device, wording),
         focus=(open_run.blocking[0] if open_run.blocking else "finish") if open_run else None,
     )
 

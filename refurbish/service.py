@@ -56,6 +56,12 @@ def can_start(status: Status) -> bool:
     return Status.IN_REFURBISHMENT in lifecycle.allowed_next(status)
 
 
+def starts_again(status: Status) -> bool:
+    """Whether a run on a device in `status` would be a second pass (finished, graded or
+    back from a structure) rather than its first."""
+    return status in _COMES_BACK
+
+
 def start_needs_comment(status: Status) -> bool:
     """A device back from a structure needs a reason to start again."""
     return bool(_COMES_BACK.get(status))

@@ -18,7 +18,8 @@ from intake import service as intake_service
 from intake.models import BatchCreate, DonorCreate
 from remise import accounts, scheduler
 from remise.auth import system_actor
-from tests.factories import make_device, make_structure
+from tests.factories import auth, make_device, make_structure, make_token
+from tests.refurbish.walking import fill
 
 ACTOR = system_actor("tests")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -283,3 +284,27 @@ def test_the_history_shows_any_payload_without_failing(client: TestClient, engin
     assert page.status_code == 200
     assert "note : [&#34;a&#34;, &#34;b&#34;, &#34;c&#34;]" in page.text
     assert "état : inconnu" in page.text
+
+
+def test_a_finished_device_is_not_restarted_by_the_next_scan(
+    client: TestClient, engine: Engine
+) -> None:
+    """On a refurbished device the focus waits in the scan field (a scan then Enter opens
+    the next device), restarting is a plain button, and the past run reads in words."""
+    make_user(engine, "lucie", Role.BENCH)
+    headers = auth(make_token(engine, role=Role.BENCH))
+    with transaction(engine) as session:
+        code = make_device(session, status=Status.LABELLED).code
+    run = client.post(f"/api/v1/devices/{code}/runs", headers=headers, json={}).json()
+    fill(client, headers, run["id"])
+    finished = client.post(
+        f"/api/v1/runs/{run['id']}/finish", headers=headers, json={"outcome": "refurbished"}
+    )
+    assert finished.status_code == 200, finished.text
+    sign_in(client, "lucie")
+    page = client.get(f"/bench/devices/{code}").text
+    assert re.search(r'<input id="rescan"[^>]* autofocus>', page)
+    assert page.count("autofocus") == 1
+    assert "Le reconditionner à nouveau" in page and "Commencer le reconditionnement" not in page
+    assert f"Passage {run['id']} : reconditionné" in page
+    assert "Toutes les touches fonctionnent : oui" in page
