@@ -84,6 +84,7 @@ class Device(SQLModel, table=True):
         _one_of("category", Category),
         _one_of("status", Status),
         Index("ix_device_serial_upper", func.upper(text("serial"))),
+        Index("ix_device_asset_tag_upper", func.upper(text("asset_tag"))),  # scans
     )
 
     id: int | None = Field(default=None, primary_key=True)

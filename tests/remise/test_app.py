@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from pydantic import ValidationError
 from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
 
 from db.engine import make_engine
 from remise import migrate, scheduler
@@ -73,3 +77,11 @@ def test_ledger_check_job_logs_a_break(engine: Engine, caplog: pytest.LogCapture
     with caplog.at_level(logging.ERROR, logger="remise.jobs"):
         assert scheduler.check_ledger(engine).first_bad_seq == 2
     assert "LEDGER BROKEN at event 2" in caplog.text
+
+
+def test_the_migrations_build_what_the_models_describe(engine: Engine) -> None:
+    """A model changed without its migration (or the reverse) shows up here."""
+    with engine.connect() as connection, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLite cannot reflect expression indexes
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
