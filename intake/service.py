@@ -237,10 +237,19 @@ def import_record(session: Session, import_id: int) -> ImportRecord:
     return found
 
 
-def batch_devices(session: Session, batch_id: int) -> Sequence[Device]:
-    """The batch's devices in the order they were registered."""
-    query = select(Device).where(col(Device.batch_id) == batch_id)
-    return session.exec(query.order_by(col(Device.id))).all()
+def batch_devices(
+    session: Session,
+    batch_id: int,
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[Device]:
+    """The batch's devices in the order they were registered (or the newest first), all of
+    them or the `limit` after `offset`."""
+    order = col(Device.id).desc() if newest_first else col(Device.id)
+    query = select(Device).where(col(Device.batch_id) == batch_id).order_by(order)
+    return session.exec(query.offset(offset).limit(limit)).all()
 
 
 def receipt_view(

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -46,6 +46,7 @@ Receiver = Annotated[Actor, Depends(page_require(Permission.DEVICES_RECEIVE))]
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 SHOWN_ISSUES = 500
+DEVICES_PER_PAGE = 100  # a batch of thousands stays one quick page at a time
 
 
 def _categories(locale: str) -> list[tuple[str, str]]:
@@ -140,13 +141,33 @@ def create_batch(
 
 
 def _batch_page(
-    request: Request, session: Session, batch_id: int, *, status: int = 200, **extra: Any
+    request: Request,
+    session: Session,
+    batch_id: int,
+    *,
+    status: int = 200,
+    page: int = 1,
+    **extra: Any,
 ) -> HTMLResponse:
     locale = page_locale(request)
     found = service.batch(session, batch_id)
-    devices = service.batch_devices(session, batch_id)
+    view = service.batch_view(session, found)
+    total = sum(view.received.values())
+    pages = max(1, -(-total // DEVICES_PER_PAGE))
+    page = min(page, pages)  # a page past the end shows the last one
+    offset = (page - 1) * DEVICES_PER_PAGE
+    devices = service.batch_devices(
+        session, batch_id, newest_first=True, limit=DEVICES_PER_PAGE, offset=offset
+    )
     context = {
-        "batch": service.batch_view(session, found),
+        "batch": view,
+        "listing": {
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "first": offset + 1,
+            "last": offset + len(devices),
+        },
         "devices": [
             {
                 "code": codes.display(d.code),
@@ -169,9 +190,16 @@ def _batch_page(
 
 
 @router.get("/intake/batches/{batch_id}", response_class=HTMLResponse)
-def batch_page(batch_id: int, request: Request, session: SessionDep, _actor: Reader) -> Response:
-    """A batch: declared and received counts, its devices, registering, importing, labels."""
-    return _batch_page(request, session, batch_id)
+def batch_page(
+    batch_id: int,
+    request: Request,
+    session: SessionDep,
+    _actor: Reader,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """A batch: declared and received counts, its devices (newest first, a page at a time),
+    registering, importing, labels."""
+    return _batch_page(request, session, batch_id, page=page)
 
 
 @router.post("/intake/batches/{batch_id}/devices", dependencies=[Csrf], response_class=HTMLResponse)

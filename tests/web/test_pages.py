@@ -308,3 +308,29 @@ def test_a_finished_device_is_not_restarted_by_the_next_scan(
     assert "Le reconditionner à nouveau" in page and "Commencer le reconditionnement" not in page
     assert f"Passage {run['id']} : reconditionné" in page
     assert "Toutes les touches fonctionnent : oui" in page
+
+
+def test_a_large_batch_is_listed_a_page_at_a_time(client: TestClient, engine: Engine) -> None:
+    make_user(engine, "camille", Role.WORKSHOP)
+    with transaction(engine) as session:
+        donor = intake_service.create_donor(session, ACTOR, data=DonorCreate(name="Mairie"))
+        data = BatchCreate(donor_id=donor.id or 0, pickup_date=date(2026, 11, 2), site="Rezé")
+        batch_id = intake_service.create_batch(session, ACTOR, data=data).id
+        serials = [
+            make_device(session, batch_id=batch_id, serial=f"PAGE{n:04d}").serial
+            for n in range(1, 251)
+        ]
+    sign_in(client, "camille")
+    rows = re.compile(r"<td>(PAGE\d{4})</td>")
+    first = client.get(f"/intake/batches/{batch_id}").text
+    assert rows.findall(first) == serials[::-1][:100]  # the newest first
+    assert "Appareils 1 à 100 sur 250, les plus récents d'abord" in first
+    assert f'href="/intake/batches/{batch_id}?page=2" rel="next"' in first
+    last = client.get(f"/intake/batches/{batch_id}?page=3").text
+    assert rows.findall(last) == serials[:50][::-1]
+    assert 'rel="next"' not in last and "Page 3 sur 3" in last
+    assert rows.findall(client.get(f"/intake/batches/{batch_id}?page=40").text) == rows.findall(
+        last
+    )  # past the end: the last page
+    refused = client.get(f"/intake/batches/{batch_id}?page=0")
+    assert refused.status_code == 422 and "<html" in refused.text
