@@ -50,6 +50,7 @@ class EventType(StrEnum):
     CHECKLIST_PUBLISHED = "checklist.published"
     # accounts and partners
     USER_CREATED = "user.created"
+    USER_PASSWORD_SET = "user.password_set"  # its browsers are signed out with it
     STRUCTURE_CREATED = "structure.created"
 
 

@@ -188,3 +188,15 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: str = Field(max_length=32, index=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A wrong password typed at /login: too many from one address lock that user there."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_who", "username", "address", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80)
+    address: str = Field(max_length=64)
+    at: str = Field(max_length=32, index=True)  # the hourly purge reads by age

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from db import ledger
 from db.clock import Clock, iso, now_iso, utcnow
 from db.enums import Role
-from db.errors import N_, Conflict, Invalid, Unauthorized
+from db.errors import N_, Conflict, DomainError, Invalid, Unauthorized
 from db.events import EventType
-from db.models import ApiToken, User, WebSession
+from db.models import ApiToken, LoginFailure, User, WebSession
 from remise.auth import Actor
 from remise.security import hash_password, new_token, token_digest, verify_password
 
@@ -54,6 +56,8 @@ def create_user(
         raise BadUsername(username=username)
     if role == Role.STRUCTURE and structure_id is None:
         raise StructureRequired()
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise WeakPassword(min=MIN_PASSWORD)
     if session.exec(select(User).where(User.username == username)).first():
         raise UsernameTaken(username=username)
     user = User(
@@ -75,6 +79,40 @@ def create_user(
         payload={"user": username, "role": role.value, "structure_id": user.structure_id},
     )
     return user, token
+
+
+class UnknownUser(DomainError):
+    status = 404
+    code = "unknown_user"
+    message = N_("There is no user “%(username)s”.")
+
+
+class WeakPassword(Invalid):
+    code = "weak_password"
+    message = N_("A password needs at least %(min)s characters.")
+
+
+MIN_PASSWORD = 8
+
+
+def set_password(session: Session, actor: Actor, *, username: str, password: str) -> User:
+    """Give a user a new password for the pages: its browsers are signed out, the wrong
+    passwords counted against it are forgotten, and the ledger records who did it."""
+    name = username.strip().lower()
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is None:
+        raise UnknownUser(username=name)
+    if len(password) < MIN_PASSWORD:
+        raise WeakPassword(min=MIN_PASSWORD)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    session.execute(delete(LoginFailure).where(col(LoginFailure.username) == name))
+    ledger.append(
+        session, actor=actor.ledger_name, type=EventType.USER_PASSWORD_SET, payload={"user": name}
+    )
+    session.flush()
+    return user
 
 
 def issue_token(session: Session, user: User, *, label: str) -> str:
@@ -110,11 +148,52 @@ def authenticate_token(session: Session, token: str) -> Actor:
     return actor_for(row[0])
 
 
+class TooManyAttempts(DomainError):
+    status = 429
+    code = "too_many_attempts"
+    message = N_(
+        "Too many wrong passwords for this user from this computer. "
+        "Try again in %(minutes)s min, or ask a coordinator to set a new password."
+    )
+
+
+LOGIN_ATTEMPTS = 5  # wrong passwords allowed per user and address…
+LOGIN_WINDOW = timedelta(minutes=15)  # …within this time, which is also how long a lock lasts
+
+
 def authenticate_password(session: Session, username: str, password: str) -> Actor:
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    matches = verify_password(user.password_hash if user else None, password)
+    if user is None or not user.active or not matches:
         raise Unauthorized(N_("Wrong user name or password."))
     return actor_for(user)
+
+
+def sign_in(
+    session: Session, username: str, password: str, *, address: str, clock: Clock = utcnow
+) -> Actor:
+    """Check a password typed at /login from `address`. After LOGIN_ATTEMPTS wrong ones
+    within LOGIN_WINDOW, that user is refused from that address (TooManyAttempts) until the
+    oldest of them is LOGIN_WINDOW old, whatever is typed. Success forgets the failures."""
+    name, address, now = username.strip().lower()[:80], address[:64], clock()
+    who = (col(LoginFailure.username) == name, col(LoginFailure.address) == address)
+    recent = session.exec(
+        select(LoginFailure.at)
+        .where(*who, col(LoginFailure.at) > iso(now - LOGIN_WINDOW))
+        .order_by(col(LoginFailure.at).desc())
+        .limit(LOGIN_ATTEMPTS)
+    ).all()
+    if len(recent) >= LOGIN_ATTEMPTS:
+        unlocked = datetime.fromisoformat(recent[-1]) + LOGIN_WINDOW
+        raise TooManyAttempts(minutes=max(1, math.ceil((unlocked - now).total_seconds() / 60)))
+    try:
+        actor = authenticate_password(session, name, password)
+    except Unauthorized:
+        session.add(LoginFailure(username=name, address=address, at=iso(now)))
+        session.flush()
+        raise
+    session.execute(delete(LoginFailure).where(*who))
+    return actor
 
 
 def open_web_session(
@@ -156,9 +235,12 @@ def close_web_session(session: Session, token: str) -> None:
 
 
 def forget_expired_web_sessions(session: Session, *, now: datetime) -> int:
+    """Drop the sessions that have expired, and the wrong passwords that no longer count."""
     rows = session.exec(select(WebSession).where(WebSession.expires_at <= iso(now))).all()
     for row in rows:
         session.delete(row)
+    stale = col(LoginFailure.at) <= iso(now - LOGIN_WINDOW)
+    session.execute(delete(LoginFailure).where(stale))
     session.flush()
     return len(rows)
 

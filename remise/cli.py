@@ -29,7 +29,7 @@ from labels import cli as labels_cli
 from refurbish import bench_cli
 from refurbish import cli as refurbish_cli
 from remise import demo, migrate
-from remise.accounts import create_user
+from remise.accounts import create_user, set_password
 from remise.auth import Actor, system_actor
 from remise.i18n import translate
 from remise.runtime import engine_for
@@ -186,6 +186,30 @@ def user_create(
             _fail(translate(_settings().default_locale, exc.template, **exc.params))
     err.print(f"User {name.lower()} ({role.value}) created. API token:")
     print(token)
+
+
+@user_app.command("password")
+def user_password(
+    name: Annotated[str, typer.Argument(help="user name")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="New password",
+            confirmation_prompt=True,
+            hide_input=True,
+            help="the new password (asked twice, unseen, when not given)",
+        ),
+    ],
+) -> None:
+    """Set a user's password for the pages; the user's browsers are signed out."""
+    actor = _cli_actor()
+    with _engine() as engine:
+        try:
+            with transaction(engine) as session:
+                set_password(session, actor, username=name, password=password)
+        except DomainError as exc:
+            _fail(translate(_settings().default_locale, exc.template, **exc.params))
+    err.print(f"Password of {name.strip().lower()} set; its browsers are signed out.")
 
 
 @ledger_app.command("head")

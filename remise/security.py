@@ -16,9 +16,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+_UNUSABLE = _hasher.hash(secrets.token_urlsafe(16))  # matches no password anyone types
+
+
 def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Whether `password` matches. Without a hash (no such user, no password) an argon2
+    check is still run, so that an unknown user name is not refused any faster."""
     if not stored_hash:
+        _check(_UNUSABLE, password)
         return False
+    return _check(stored_hash, password)
+
+
+def _check(stored_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):

@@ -42,12 +42,13 @@ def login(
 ) -> Response:
     """Check the password; on success, open a session and go where the user was heading."""
     settings = get_settings(request)
+    address = request.client.host if request.client else "unknown"
     try:
-        actor = accounts.authenticate_password(session, username, password)
-    except Unauthorized as refused:
+        actor = accounts.sign_in(session, username, password, address=address)
+    except (Unauthorized, accounts.TooManyAttempts) as refused:
         error = translate(page_locale(request), refused.template, **refused.params)
         context = {"next": safe_next(next), "error": error, "username": username}
-        return render(request, "login.html", context, status=401)
+        return render(request, "login.html", context, status=refused.status)
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in LOCALES and chosen != actor.locale:
         accounts.set_locale(session, actor, chosen)  # the language picked before signing in

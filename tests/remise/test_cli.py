@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlmodel import select
 from typer.testing import CliRunner
 
-from remise import migrate
+from db import ledger
+from db.engine import transaction
+from db.errors import Unauthorized
+from db.models import LedgerEvent
+from remise import accounts, migrate
 from remise.app import create_app
 from remise.cli import app
 from remise.settings import Settings
@@ -128,3 +135,30 @@ def test_commands_refuse_an_unmigrated_database(tmp_path, monkeypatch: pytest.Mo
     for args in (["serve"], ["demo"], ["ledger", "verify"]):
         code, _, err = run(*args)
         assert code == 1 and "remise db upgrade" in err, args
+
+
+def test_user_password_sets_it_signs_browsers_out_and_refuses_short_ones(engine: Engine) -> None:
+    assert (
+        run("user", "create", "--role", "bench", "--name", "lucie", "--password", "ancien-mdp")[0]
+        == 0
+    )
+    with transaction(engine) as session:
+        actor = accounts.authenticate_password(session, "lucie", "ancien-mdp")
+        browser = accounts.open_web_session(session, actor, lifetime=timedelta(hours=1))
+    code, _, err = run("user", "password", "lucie", "--password", "court")
+    assert code == 1 and "au moins 8 caractères" in err
+    result = runner.invoke(app, ["user", "password", "Lucie"], input="nouveau-mdp\nnouveau-mdp\n")
+    assert result.exit_code == 0, result.stderr
+    assert "nouveau-mdp" not in result.stdout  # typed unseen
+    with transaction(engine) as session:
+        assert accounts.web_session_actor(session, browser) is None
+        assert accounts.authenticate_password(session, "lucie", "nouveau-mdp").username == "lucie"
+        with pytest.raises(Unauthorized):
+            accounts.authenticate_password(session, "lucie", "ancien-mdp")
+        recorded = session.exec(
+            select(LedgerEvent).where(LedgerEvent.type == "user.password_set")
+        ).one()
+        assert recorded.actor.startswith("cli:")  # the system account that ran the command
+        assert ledger.payload_of(recorded) == {"user": "lucie"}
+    code, _, err = run("user", "password", "personne", "--password", "peu-importe")
+    assert code == 1 and "pas d'utilisateur « personne »" in err

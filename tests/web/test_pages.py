@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import select
@@ -12,8 +13,9 @@ from sqlmodel import select
 from db import lifecycle
 from db.engine import transaction
 from db.enums import Role, Status
+from db.errors import Unauthorized
 from db.events import EventType
-from db.models import LedgerEvent, WebSession
+from db.models import LedgerEvent, LoginFailure, WebSession
 from intake import service as intake_service
 from intake.models import BatchCreate, DonorCreate
 from remise import accounts, scheduler
@@ -334,3 +336,48 @@ def test_a_large_batch_is_listed_a_page_at_a_time(client: TestClient, engine: En
     )  # past the end: the last page
     refused = client.get(f"/intake/batches/{batch_id}?page=0")
     assert refused.status_code == 422 and "<html" in refused.text
+
+
+def test_guessing_a_password_is_stopped_after_five_tries(
+    client: TestClient, engine: Engine
+) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+
+    def attempt(password: str, name: str = "lucie") -> int:
+        data = {"username": name, "password": password, "csrf_token": csrf_of(client)}
+        return client.post("/login", data=data, follow_redirects=False).status_code
+
+    assert [attempt(f"guess-{n}") for n in range(5)] == [401] * 5
+    locked = client.post(
+        "/login", data={"username": "Lucie", "password": "pw-lucie", "csrf_token": csrf_of(client)}
+    )
+    assert locked.status_code == 429  # even the right password, while locked
+    assert "Réessayez dans 15 min" in locked.text
+    assert attempt("pw-lucie", name="autre") == 401  # other users are not locked
+    with transaction(engine) as session:  # a quarter of an hour later
+        later = datetime.now(UTC) + timedelta(minutes=15, seconds=1)
+        actor = accounts.sign_in(
+            session, "lucie", "pw-lucie", address="testclient", clock=lambda: later
+        )
+        assert actor.username == "lucie"
+        left = session.exec(select(LoginFailure.username)).all()
+        assert left == ["autre"]  # lucie's wrong passwords are forgotten
+
+
+def test_a_right_password_forgets_the_wrong_ones_and_old_ones_are_purged(engine: Engine) -> None:
+    make_user(engine, "lucie", Role.BENCH)
+    with transaction(engine) as session:
+        for _ in range(4):
+            with pytest.raises(Unauthorized):
+                accounts.sign_in(session, "lucie", "faux", address="10.0.0.7")
+        accounts.sign_in(session, "lucie", "pw-lucie", address="10.0.0.7")
+        for _ in range(4):  # four more: still not locked, the count started again
+            with pytest.raises(Unauthorized):
+                accounts.sign_in(session, "lucie", "faux", address="10.0.0.7")
+        assert accounts.sign_in(session, "lucie", "pw-lucie", address="10.0.0.7")
+        with pytest.raises(Unauthorized):
+            accounts.sign_in(session, "lucie", "faux", address="10.0.0.8")
+    soon = datetime.now(UTC) + timedelta(minutes=16)
+    scheduler.forget_web_sessions(engine, now=soon)
+    with transaction(engine) as session:
+        assert session.exec(select(func.count()).select_from(LoginFailure)).one() == 0
