@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -16,14 +17,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-_UNUSABLE = _hasher.hash(secrets.token_urlsafe(16))  # matches no password anyone types
+@functools.cache
+def _unusable() -> str:
+    """A hash no typed password matches, made on first need (not at every import)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Whether `password` matches. Without a hash (no such user, no password) an argon2
     check is still run, so that an unknown user name is not refused any faster."""
     if not stored_hash:
-        _check(_UNUSABLE, password)
+        _check(_unusable(), password)
         return False
     return _check(stored_hash, password)
 
