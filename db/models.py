@@ -132,6 +132,9 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(default="", max_length=120)
     revoked: bool = Field(default=False)
     created_at: str = Field(max_length=32)
+    expires_at: str | None = Field(default=None, max_length=32)  # None: until revoked
+    revoked_at: str | None = Field(default=None, max_length=32)
+    last_used_at: str | None = Field(default=None, max_length=32)  # to the minute
 
 
 class WebSession(SQLModel, table=True):
