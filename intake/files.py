@@ -23,10 +23,25 @@ from itertools import islice
 from typing import Any, BinaryIO
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from db.errors import N_, Invalid, Message
+from db.errors import Message
 from intake.columns import FIELD_LABELS, field_for
+from intake.file_errors import (
+    BrokenRow,
+    CellTooLong,
+    DamagedWorkbook,
+    DuplicateColumn,
+    EmptyFile,
+    NoHeader,
+    NotATable,
+    NulCharacter,
+    OldExcelFile,
+    RowTooLong,
+)
+from intake.file_errors import UnreadableFile as UnreadableFile  # callers catch it here
+from intake.workbook_check import check_workbook
 
 HEADER_SEARCH_ROWS = 30  # a header further down is not a header
 SAMPLE_CHARS = 16 * 1024  # a hundred lines or so; the sniffer slows down fast past that
@@ -39,59 +54,15 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, and also any password-protected .xlsx
 NOT_TEXT_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # Excel's "Unicode text"
-ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-class UnreadableFile(Invalid):
-    code = "unreadable_file"
-    message = N_("This file cannot be read as an asset list.")
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one asset list may hold; the importer builds it from `Settings`."""
 
-
-class EmptyFile(UnreadableFile):
-    message = N_("The file is empty.")
-
-
-class NotATable(UnreadableFile):
-    message = N_(
-        "This is neither a CSV nor an Excel (.xlsx) file: "
-        "open it in your spreadsheet and save it as .xlsx or CSV."
-    )
-
-
-class OldExcelFile(UnreadableFile):
-    message = N_(
-        "This is an old Excel file (.xls) or a password-protected one: open it in Excel "
-        "or LibreOffice and save it as .xlsx (without a password) or CSV."
-    )
-
-
-class OpenDocumentFile(UnreadableFile):
-    message = N_(
-        "This is a LibreOffice spreadsheet (.ods): save it as .xlsx or CSV "
-        "(File › Save as), then send that file."
-    )
-
-
-class NoHeader(UnreadableFile):
-    message = N_(
-        "No header row found in the first 30 rows: the file needs a column for the serial "
-        "number or the IMEI (for example “N° de série”, “Serial” or “IMEI”) and at least "
-        "one other known column, such as “Marque” or “Modèle”."
-    )
-
-
-class DuplicateColumn(UnreadableFile):
-    message = N_(
-        "Two columns are both read as “%(field)s”: “%(first)s” and “%(second)s”. "
-        "Rename or remove one."
-    )
-
-
-class BrokenRow(UnreadableFile):
-    message = N_(
-        "Row %(row)s cannot be read as CSV: check its quotes. A cell that starts with a "
-        'quote (") must end with one, and a quote inside such a cell is written twice ("").'
-    )
+    max_unpacked_mb: int = 200  # an .xlsx's parts, all unpacked (REMISE_MAX_XLSX_UNCOMPRESSED_MB)
+    max_ratio: int = 100  # unpacked to packed, for a part over 1 MB (REMISE_MAX_XLSX_RATIO)
+    max_cell_chars: int = 32_767  # Excel's own limit for a cell (REMISE_MAX_CELL_CHARS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +102,15 @@ Table = tuple[TableInfo, Iterator[SourceRow]]
 
 
 @contextmanager
-def open_table(stream: BinaryIO, filename: str = "") -> Iterator[Table]:
+def open_table(
+    stream: BinaryIO, filename: str = "", *, limits: Limits = Limits()
+) -> Iterator[Table]:
     """The table's description and its rows, read lazily from `stream` (seekable).
 
     The format is recognised by content; `filename` is not trusted for it. Raises an
-    `UnreadableFile` when the file cannot be an asset list, before any row is read;
-    `BrokenRow` can still come while iterating, at a CSV row whose quotes are wrong.
+    `UnreadableFile` when the file cannot be an asset list or holds more than `limits`
+    allow, before any row is read; `BrokenRow`, `CellTooLong`, `NulCharacter` or
+    `DamagedWorkbook` can still come while iterating, at the row concerned.
     """
     stream.seek(0)
     head = stream.read(len(ZIP_MAGIC))
@@ -148,7 +122,7 @@ def open_table(stream: BinaryIO, filename: str = "") -> Iterator[Table]:
     if head.startswith(NOT_TEXT_MAGIC):
         raise NotATable()
     reader = _open_xlsx if head.startswith(ZIP_MAGIC) else _open_csv
-    with reader(stream) as table:
+    with reader(stream, limits) as table:
         yield table
 
 
@@ -156,16 +130,20 @@ def open_table(stream: BinaryIO, filename: str = "") -> Iterator[Table]:
 
 
 @contextmanager
-def _open_csv(stream: BinaryIO) -> Iterator[Table]:
+def _open_csv(stream: BinaryIO, limits: Limits) -> Iterator[Table]:
     encoding = _encoding(stream)
     # errors="replace": Windows-1252 leaves five bytes undefined; a stray one must not
-    # stop the import, the volunteer sees a "�" in that cell instead.
+    # stop the import, the volunteer sees a "�" in that cell instead. newline="": the
+    # csv module reads CRLF, LF and old Macs' CR-only ends, and keeps a line break
+    # inside a quoted cell as written.
     text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
     try:
         delimiter = _delimiter(_sample(text))
+        lines = _Lines(text)
         # strict: a quote left open would otherwise swallow every row after it, silently.
         # Excel, LibreOffice, GLPI and Snipe-IT all write files that pass.
-        records = _csv_records(csv.reader(text, delimiter=delimiter, strict=True))
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        records = _csv_records(reader, lines, limits.max_cell_chars)
         layout = _header([records], str.strip)[1]
         info = TableInfo("csv", encoding, delimiter, layout.number, layout.columns, None)
         yield info, _rows(records, layout, str.strip)
@@ -201,52 +179,104 @@ def _sample(text: io.TextIOWrapper) -> str:
     text.seek(0)
     if not sample.strip():
         raise EmptyFile()
-    if len(sample) == SAMPLE_CHARS and "\n" in sample:
-        sample = sample[: sample.rindex("\n") + 1]
+    end = max(sample.rfind("\n"), sample.rfind("\r"))
+    if len(sample) == SAMPLE_CHARS and end > 0:
+        sample = sample[: end + 1]
     return sample
 
 
 def _delimiter(sample: str) -> str:
     """The first delimiter under which the sample has a header row, trying the sniffer's
     guess first, then the others from the most even split to the least."""
-    ranked = sorted(DELIMITERS, key=lambda delimiter: _evenness(sample, delimiter), reverse=True)
-    # The sniffer alone is not enough: it prefers "," to ";" when both split every line
-    # evenly, as in a French list whose remarks all hold a comma, and it gives up on
-    # quoted cells holding line breaks.
-    with suppress(csv.Error):
-        ranked.insert(0, csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter)
-    for delimiter in ranked:
-        records = csv.reader(io.StringIO(sample), delimiter=delimiter)
-        if any(_is_header(cells) for cells in islice(records, HEADER_SEARCH_ROWS)):
-            return delimiter
+    try:
+        ranked = sorted(DELIMITERS, key=lambda sign: _evenness(sample, sign), reverse=True)
+        # The sniffer alone is not enough: it prefers "," to ";" when both split every
+        # line evenly, as in a French list whose remarks all hold a comma, and it gives
+        # up on quoted cells holding line breaks.
+        with suppress(csv.Error):
+            ranked.insert(0, csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter)
+        for delimiter in ranked:
+            records = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+            if any(_is_header(cells) for cells in islice(records, HEADER_SEARCH_ROWS)):
+                return delimiter
+    except csv.Error as error:  # the csv module's last word on text it cannot split
+        raise NotATable() from error
     return ranked[0]
 
 
 def _evenness(sample: str, delimiter: str) -> int:
     """How many records of the sample split into the most common number of cells (> 1)."""
-    widths = Counter(len(cells) for cells in csv.reader(io.StringIO(sample), delimiter=delimiter))
+    records = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    widths = Counter(len(cells) for cells in records)
     return max((count for width, count in widths.items() if width > 1), default=0)
 
 
-def _csv_records(reader: Iterator[list[str]]) -> Iterator[Record]:
+class _Lines:
+    """The text's lines for `csv.reader`, so that no row is held whole past a bound.
+
+    A row is refused (RowTooLong) once it runs over `csv.field_size_limit()` characters,
+    however its line breaks fall: no cell can be longer, and the csv module would
+    otherwise read a line of a gigabyte whole before looking at it.
+    """
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self.text = text
+        self.limit = csv.field_size_limit()
+        self.row = 1  # the record being read, as numbered by `_csv_records`
+        self.used = 0  # characters read for it so far
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(self.limit - self.used + 1)
+        if not line:
+            raise StopIteration
+        self.used += len(line)
+        if self.used > self.limit:
+            raise RowTooLong(row=self.row, limit=self.limit)
+        if "\x00" in line:  # the csv module's own error would blame the quotes
+            raise NulCharacter(row=self.row)
+        return line
+
+    def next_record(self, number: int) -> None:
+        self.row, self.used = number + 1, 0
+
+
+def _csv_records(reader: Iterator[list[str]], lines: _Lines, max_cell: int) -> Iterator[Record]:
     """Records numbered from 1: a quoted cell holding line breaks is still one row."""
     number = 0
     try:
         for number, cells in enumerate(reader, 1):
+            if cells and max(map(len, cells)) > max_cell:
+                column = next(n for n, cell in enumerate(cells, 1) if len(cell) > max_cell)
+                raise CellTooLong(row=number, column=get_column_letter(column), limit=max_cell)
+            lines.next_record(number)
             yield number, cells
-    except csv.Error as error:  # bad quotes, or a cell over csv.field_size_limit()
+    except csv.Error as error:  # bad quotes
         raise BrokenRow(row=number + 1) from error
 
 
 # --- XLSX ------------------------------------------------------------------------
 
+# What openpyxl raises on a part it cannot make sense of, at load or while reading rows.
+OPENPYXL_ERRORS = (
+    zipfile.BadZipFile,
+    InvalidFileException,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    SyntaxError,  # xml.etree.ElementTree.ParseError
+)
+
 
 @contextmanager
-def _open_xlsx(stream: BinaryIO) -> Iterator[Table]:
-    _check_workbook(stream)
+def _open_xlsx(stream: BinaryIO, limits: Limits) -> Iterator[Table]:
+    check_workbook(stream, limits)
     try:
         book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
+    except OPENPYXL_ERRORS as error:
         raise NotATable() from error
     try:
         sheets = book.worksheets
@@ -258,28 +288,17 @@ def _open_xlsx(stream: BinaryIO) -> Iterator[Table]:
         book.close()
 
 
-def _check_workbook(stream: BinaryIO) -> None:
-    """Refuse, with the right advice, a zip that is not an Excel workbook."""
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            names = set(archive.namelist())
-            mimetype = archive.read("mimetype").strip() if "mimetype" in names else b""
-    except zipfile.BadZipFile as error:
-        raise NotATable() from error
-    finally:
-        stream.seek(0)
-    if mimetype.startswith(ODS_MIMETYPE):
-        raise OpenDocumentFile()
-    if "xl/workbook.xml" not in names:
-        raise NotATable()
-
-
 def _sheet_records(sheet: Any) -> Iterator[Record]:
     """The sheet's rows numbered from 1, missing rows included (as empty tuples)."""
     # Some tools write a wrong <dimension> (often "A1"), which would make the
     # read-only reader stop early: read the rows that are actually there.
     sheet.reset_dimensions()
-    return enumerate(sheet.iter_rows(values_only=True), 1)
+    number = 0
+    try:
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
+            yield number, cells
+    except OPENPYXL_ERRORS as error:  # a cell "n" whose value is no number, and such
+        raise DamagedWorkbook(part=f"{sheet.title}, row {number + 1}") from error
 
 
 def _cell_text(value: object) -> str:

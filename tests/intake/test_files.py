@@ -13,23 +13,28 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import Workbook
+from sqlalchemy import Engine
 
+from db.enums import Role
 from intake import columns
 from intake.columns import FIELDS, SYNONYMS, field_for, normalise_header
-from intake.files import (
+from intake.file_errors import (
     BrokenRow,
+    CellTooLong,
     DuplicateColumn,
     EmptyFile,
     NoHeader,
     NotATable,
+    NulCharacter,
     OldExcelFile,
     OpenDocumentFile,
-    SourceRow,
-    TableInfo,
+    RowTooLong,
     UnreadableFile,
-    open_table,
 )
+from intake.files import Limits, SourceRow, TableInfo, open_table
+from tests.factories import auth, make_token
 from tests.intake.samples import FRENCH_HEADER
 
 SNIPE_IT_HEADER = [
@@ -575,8 +580,9 @@ def test_bad_quotes_are_refused_naming_the_row(data: bytes) -> None:
     with pytest.raises(BrokenRow) as raised, open_table(io.BytesIO(data)) as (_info, rows):
         assert next(rows).number == 2
         next(rows)
-    assert raised.value.params == {"row": 3}
-    assert str(raised.value).startswith("Row 3 cannot be read as CSV: check its quotes.")
+    assert raised.value.params["row"] == 3
+    assert str(raised.value).startswith("Row 3 ")
+    assert "check its quotes" in str(raised.value)
 
 
 # --- memory ------------------------------------------------------------------------
@@ -700,3 +706,111 @@ def test_synonyms_are_normalised_and_name_canonical_fields() -> None:
 def test_no_header_in_the_vocabulary_is_claimed_by_two_fields() -> None:
     claimed = [(header, field) for field, headers in columns._HEADERS.items() for header in headers]
     assert [(header, field) for header, field in claimed if field_for(header) != field] == []
+
+
+# --- line endings, NUL bytes and long cells (issue 13) ---------------------------------
+
+HEADER_LINE = "N° de série;Marque;Remarques"
+LINE_ENDS = {"cr": "\r", "lf": "\n", "crlf": "\r\n"}
+
+
+@pytest.mark.parametrize("end", LINE_ENDS.values(), ids=LINE_ENDS.keys())
+def test_cr_lf_and_crlf_files_are_read_as_the_line_ends_they_are(end: str) -> None:
+    data = end.join([HEADER_LINE, "S1;HP;ok", "S2;Dell;", "S3;Acer;fin"]).encode() + b"\r"
+    info, rows = read(data)
+    assert info.delimiter == ";"
+    assert [(row.number, row.values["serial"]) for row in rows] == [(2, "S1"), (3, "S2"), (4, "S3")]
+
+
+@pytest.mark.parametrize("inside", LINE_ENDS.values(), ids=LINE_ENDS.keys())
+@pytest.mark.parametrize("end", LINE_ENDS.values(), ids=LINE_ENDS.keys())
+def test_a_quoted_line_break_stays_inside_its_cell(end: str, inside: str) -> None:
+    data = end.join([HEADER_LINE, f'S1;HP;"écran{inside}rayé"', "S2;Dell;ok", ""]).encode()
+    _info, rows = read(data)
+    assert [row.values.get("description") for row in rows] == [f"écran{inside}rayé", "ok"]
+    assert [row.number for row in rows] == [2, 3]
+
+
+def test_a_cr_only_file_longer_than_the_sample_is_read_whole() -> None:
+    lines = [HEADER_LINE] + [f"S{n};HP;remarque {n}" for n in range(3000)]
+    _info, rows = read("\r".join(lines).encode("cp1252"))
+    assert len(rows) == 3000
+    assert rows[-1].values["serial"] == "S2999"
+
+
+def test_a_nul_byte_further_down_is_refused_naming_its_row() -> None:
+    lines = [HEADER_LINE] + [f"S{n};HP;ok" for n in range(10_000)] + ["S;H\0P;ok"]
+    with (
+        pytest.raises(NulCharacter) as raised,
+        open_table(io.BytesIO("\r\n".join(lines).encode())) as (_info, rows),
+    ):
+        list(rows)
+    assert raised.value.params == {"row": 10_002}
+    assert "NUL character" in str(raised.value)
+
+
+def test_a_cell_longer_than_the_cap_is_refused_naming_row_and_column() -> None:
+    data = "\r\n".join([HEADER_LINE, "S1;HP;ok", "S2;Dell;" + "x" * 32_768]).encode()
+    with pytest.raises(CellTooLong) as raised, open_table(io.BytesIO(data)) as (_info, rows):
+        list(rows)
+    assert raised.value.params == {"row": 3, "column": "C", "limit": 32_767}
+    assert str(raised.value).startswith("Row 3, column C holds more than 32767 characters")
+
+
+def test_the_cell_cap_comes_from_the_limits() -> None:
+    data = "\r\n".join([HEADER_LINE, "S1;HP;" + "x" * 300]).encode()
+    with (
+        pytest.raises(CellTooLong),
+        open_table(io.BytesIO(data), limits=Limits(max_cell_chars=255)) as (_info, rows),
+    ):
+        list(rows)
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_cell_over_the_csv_field_limit_is_refused_in_bounded_memory(quoted: bool) -> None:
+    quote = '"' if quoted else ""
+    huge = quote + "x" * (30 * csv.field_size_limit()) + quote  # about 4 MB on one line
+    data = "\r\n".join([HEADER_LINE, "S1;HP;ok", f"S2;Dell;{huge}", "S3;Acer;ok"]).encode()
+    tracemalloc.start()
+    try:
+        with pytest.raises(RowTooLong) as raised, open_table(io.BytesIO(data)) as (_info, rows):
+            list(rows)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert raised.value.params == {"row": 3, "limit": csv.field_size_limit()}
+    assert peak < 3 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code"),
+    [
+        (f"{HEADER_LINE}\rS1;HP;ok\rS2;Dell;ok\r".encode(), 200, None),
+        (f'{HEADER_LINE}\rS1;HP;"a\rb"\r'.encode(), 200, None),
+        (f'{HEADER_LINE}\r\nS1;HP;"a\r\nb"\r\n'.encode(), 200, None),
+        (f'{HEADER_LINE}\nS1;HP;"a\nb"\n'.encode(), 200, None),
+        ((HEADER_LINE + "\r\n" + "S;H;ok\r\n" * 9000 + "S;H\0;x\r\n").encode(), 422,
+         "unreadable_file"),
+        (f"{HEADER_LINE}\r\nS1;HP;{'x' * 200_000}\r\n".encode(), 422, "unreadable_file"),
+        (f"{HEADER_LINE}\r\nS1;HP;{'x' * 40_000}\r\n".encode(), 422, "unreadable_file"),
+    ],
+    ids=["cr-only", "quoted-cr", "quoted-crlf", "quoted-lf", "nul", "over-field-limit",
+         "long-cell"],
+)  # fmt: skip
+def test_the_api_reads_or_refuses_each_csv_never_with_a_500(
+    client: TestClient, engine: Engine, data: bytes, status: int, code: str | None
+) -> None:
+    headers = auth(make_token(engine, role=Role.COORDINATOR))
+    donor = client.post("/api/v1/donors", headers=headers, json={"name": "Banque Solidaire"})
+    batch = client.post(
+        "/api/v1/batches",
+        headers=headers,
+        json={"donor_id": donor.json()["id"], "pickup_date": "2026-11-02", "site": "Nantes"},
+    )
+    answer = client.post(
+        f"/api/v1/batches/{batch.json()['id']}/import?dry_run=true&category=laptop",
+        headers=headers,
+        files={"file": ("inventaire.csv", data, "text/csv")},
+    )
+    assert answer.status_code == status, answer.text
+    assert answer.json().get("code") == code
