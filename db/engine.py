@@ -5,23 +5,107 @@ serialised by starting every write transaction with `BEGIN IMMEDIATE`: a deferre
 transaction that reads and then writes can fail with SQLITE_BUSY after another
 writer committed, and the busy timeout cannot save it. Read-only work asks for
 `read_only=True` and gets a plain `BEGIN`, so readers never wait for writers.
-PostgreSQL needs nothing of the kind: the ledger takes its own lock (see
-`db.ledger`). Only this module knows how writers are serialised.
+
+Within one process, SQLite writers also queue first come, first served
+(`WriterQueue`) before `BEGIN IMMEDIATE`: SQLite's own busy handler polls
+with growing sleeps, so a writer that commits and begins again at once (a bulk import,
+chunk after chunk) would take the lock back before a waiting login ever saw it free.
+A writer that waits longer than the busy timeout gets `DatabaseBusy` (a 503 that asks
+to retry), as does one refused by SQLite's or PostgreSQL's lock timeout (`is_busy`).
+PostgreSQL needs no queue: the ledger takes its own lock (see `db.ledger`), whose
+waiters the server serves in order, and `lock_timeout` bounds the wait. Only `db/`
+knows how writers are serialised.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+from db.errors import N_, DomainError
+
+# How long a writer waits for the lock before it is told to retry: long enough for a
+# bulk import's chunk, short enough that a person is answered rather than left waiting.
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+PG_LOCK_TIMEOUT_MS = 5_000
+RETRY_AFTER_SECONDS = 5
 _READ_ONLY = "remise_read_only"
+_QUEUED = "remise_write_turn"
+_SQLITE_BUSY = ("database is locked", "database table is locked")
+
+
+class DatabaseBusy(DomainError):
+    status = 503
+    code = "busy"
+    message = N_(
+        "Remise is busy writing something else (a large import, perhaps). "
+        "Nothing was saved: try again in a few seconds."
+    )
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` is a writer that gave up waiting for a lock (SQLite busy timeout,
+    PostgreSQL `lock_timeout`), rather than a real failure."""
+    if isinstance(exc, DatabaseBusy):
+        return True
+    # The ledger and bulk inserts talk to the driver directly: its errors come unwrapped.
+    orig = exc.orig if isinstance(exc, OperationalError) else exc
+    if isinstance(orig, sqlite3.OperationalError):
+        return str(orig).startswith(_SQLITE_BUSY)
+    return isinstance(orig, psycopg.errors.LockNotAvailable)
+
+
+# What a writer kept waiting may raise, as `is_busy` tells them from real failures.
+BUSY_ERRORS: tuple[type[Exception], ...] = (
+    DatabaseBusy,
+    OperationalError,
+    sqlite3.OperationalError,
+    psycopg.errors.LockNotAvailable,
+)
+
+
+class WriterQueue:
+    """A lock handed to its waiters in the order they came (a plain lock lets the
+    thread that just released it take it again first)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._mutex:
+            if turn.is_set():  # handed over just as the wait ended
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()  # stays held, by the next in line
+            else:
+                self._held = False
 
 
 def normalise_url(url: str) -> str:
@@ -43,7 +127,12 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = Fa
     if parsed.get_backend_name() != "sqlite":
         # No pool_pre_ping: it costs a round trip per transaction, and SQLAlchemy
         # already drops the whole pool on the first disconnect after a server restart.
-        return create_engine(url, echo=echo, pool_recycle=3600)
+        return create_engine(
+            url,
+            echo=echo,
+            pool_recycle=3600,
+            connect_args={"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}"},
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -70,11 +159,79 @@ def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.close()
 
+    _queue_writers(engine)
+
+
+def _queue_writers(engine: Engine) -> None:
+    """Writers of this process take their turn in `WriterQueue` before `BEGIN IMMEDIATE`,
+    and give it up when their transaction ends (or, failing that, when the connection
+    goes back to the pool)."""
+    queue = WriterQueue()
+
+    def leave(info: dict[str, Any]) -> None:
+        if info.pop(_QUEUED, False):
+            queue.release()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(_READ_ONLY, False)
-        # Straight to the driver: this runs once per transaction, on every request.
-        connection.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        driver = connection.connection.driver_connection
+        if connection.get_execution_options().get(_READ_ONLY, False):
+            driver.execute("BEGIN")  # straight to the driver: this runs on every request
+            return
+        if not queue.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise DatabaseBusy()
+        connection.info[_QUEUED] = True
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            leave(connection.info)
+            raise
+
+    # Released as the transaction ends, just before its COMMIT or ROLLBACK reaches the
+    # driver: the next writer's BEGIN IMMEDIATE may wait those few milliseconds in
+    # SQLite's busy handler, which is what it is for.
+    event.listen(engine, "commit", lambda connection: leave(connection.info))
+    event.listen(engine, "rollback", lambda connection: leave(connection.info))
+    event.listen(engine, "checkin", lambda _dbapi, record: leave(record.info))
+
+
+class UnitOfWork(Protocol):
+    """Transactions on demand, for work that owns several in a row (a bulk import writes
+    in chunks, each committed, so that others may write in between)."""
+
+    def reading(self) -> AbstractContextManager[Session]: ...
+
+    def writing(self) -> AbstractContextManager[Session]: ...
+
+
+@dataclass(frozen=True)
+class Transactions:
+    """Each `reading()` or `writing()` is its own transaction on `engine`, committed when
+    its block ends: the unit of work of routes, commands and jobs that run long."""
+
+    engine: Engine
+
+    def reading(self) -> AbstractContextManager[Session]:
+        return transaction(self.engine, read_only=True)
+
+    def writing(self) -> AbstractContextManager[Session]:
+        return transaction(self.engine)
+
+
+@dataclass(frozen=True)
+class InSession:
+    """Every block runs in `session`, whose owner commits or rolls back the lot: all or
+    nothing, holding the write lock throughout (seeding, benchmarks, tests)."""
+
+    session: Session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        yield self.session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        yield self.session
 
 
 def new_session(engine: Engine, *, read_only: bool = False) -> Session:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from db import codes, ledger
+from db.engine import Transactions
 from db.enums import Category
-from db.models import Device
-from intake import importer, receipt, service
+from db.models import Batch, Device
+from intake import importer, receipt, refused, service
+from intake.files import Limits
 from intake.models import (
     BatchClose,
     BatchCreate,
@@ -23,7 +27,7 @@ from intake.models import (
 )
 from remise.api.schemas import DeviceRead
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, get_settings, require
+from remise.deps import IdPath, IdQuery, SessionDep, get_engine, get_settings, require
 from remise.errors import locale_of
 from remise.i18n import localise, translate
 from remise.idempotency import IdempotencyDep, fingerprint
@@ -36,6 +40,7 @@ BatchReader = Annotated[Actor, Depends(require(Permission.BATCHES_READ))]
 BatchManager = Annotated[Actor, Depends(require(Permission.BATCHES_MANAGE))]
 Receiver = Annotated[Actor, Depends(require(Permission.DEVICES_RECEIVE))]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 @router.post("/donors", response_model=DonorRead, status_code=201)
@@ -56,7 +61,7 @@ def list_donors(session: SessionDep, _actor: DonorReader) -> list[DonorRead]:
 
 
 @router.get("/donors/{donor_id}", response_model=DonorRead)
-def get_donor(donor_id: int, session: SessionDep, _actor: DonorReader) -> DonorRead:
+def get_donor(donor_id: IdPath, session: SessionDep, _actor: DonorReader) -> DonorRead:
     return DonorRead.model_validate(service.donor(session, donor_id), from_attributes=True)
 
 
@@ -76,7 +81,7 @@ def create_batch(
 def list_batches(
     session: SessionDep,
     _actor: BatchReader,
-    donor_id: int | None = None,
+    donor_id: IdQuery = None,
     closed: bool | None = None,
 ) -> list[BatchRead]:
     return [
@@ -86,14 +91,14 @@ def list_batches(
 
 
 @router.get("/batches/{batch_id}", response_model=BatchRead)
-def get_batch(batch_id: int, session: SessionDep, _actor: BatchReader) -> BatchRead:
+def get_batch(batch_id: IdPath, session: SessionDep, _actor: BatchReader) -> BatchRead:
     """A batch with its declared and received counts per category."""
     return service.batch_view(session, service.batch(session, batch_id))
 
 
 @router.post("/batches/{batch_id}/devices", response_model=DeviceRead, status_code=201)
 def receive_device(
-    batch_id: int, body: DeviceIntake, session: SessionDep, actor: Receiver, idem: IdempotencyDep
+    batch_id: IdPath, body: DeviceIntake, session: SessionDep, actor: Receiver, idem: IdempotencyDep
 ) -> Any:
     """Register one device into the batch; the answer carries its new `code`."""
     asked = fingerprint(batch_id, body)
@@ -109,33 +114,86 @@ def _device(device: Device) -> DeviceRead:
 
 @router.post("/batches/{batch_id}/import", response_model=ImportReport)
 def import_file(
-    batch_id: int,
+    batch_id: IdPath,
     request: Request,
     session: SessionDep,
     actor: Receiver,
     idem: IdempotencyDep,
+    engine: EngineDep,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX asset list")],
     dry_run: Annotated[bool, Query(description="check and report, write nothing")] = False,
     skip_invalid: Annotated[bool, Query(description="import the valid rows only")] = False,
     category: Annotated[Category | None, Query(description="for rows with no category")] = None,
 ) -> Any:
-    """Import an asset list; a file with bad rows is refused whole (422), row by row."""
+    """Import an asset list; a file with bad rows is refused whole (422), row by row.
+
+    The answer lists the first 200 problems (`skipped_rows`) and counts them all
+    (`problem_count`); `refused_csv_url` gives every refused row. The file is checked
+    without holding the write lock, then written in chunks: other users keep working.
+    """
     batch = service.open_batch(session, batch_id)
-    options = importer.Options(file.filename or "", dry_run, skip_invalid, category)
+    options = import_options(settings, file.filename or "", dry_run, skip_invalid, category)
     asked = fingerprint(batch_id, importer.file_sha256(file.file), dry_run, skip_invalid, category)
     if replayed := idem.replay(session, asked):
         return replayed
-    outcome = importer.import_rows(session, actor, batch=batch, stream=file.file, options=options)
+    outcome = run_import(session, engine, actor, batch, file.file, options)
     report = _report(outcome, batch_id, dry_run, locale_of(request))
     if dry_run:
         return JSONResponse(report.model_dump(), status_code=200)
+    if replayed := idem.replay(session, asked):  # the same retry, run alongside, won
+        return replayed
     return idem.answer(session, asked, report, status_code=200)
+
+
+def import_options(
+    settings: Settings, filename: str, dry_run: bool, skip_invalid: bool, category: Category | None
+) -> importer.Options:
+    return importer.Options(
+        filename,
+        dry_run,
+        skip_invalid,
+        category,
+        max_rows=settings.max_import_rows,
+        refused_dir=refused.folder(settings.data_dir),
+        limits=file_limits(settings),
+    )
+
+
+def file_limits(settings: Settings) -> Limits:
+    """What one asset list may hold, from the settings."""
+    return Limits(
+        max_unpacked_mb=settings.max_xlsx_uncompressed_mb,
+        max_ratio=settings.max_xlsx_ratio,
+        max_cell_chars=settings.max_cell_chars,
+    )
+
+
+def run_import(
+    session: Session,
+    engine: Engine,
+    actor: Actor,
+    batch: Batch,
+    stream: BinaryIO,
+    options: importer.Options,
+) -> importer.Outcome:
+    """The import, in transactions of its own; the API's and the page's way to run one.
+
+    The request's transaction (which signed the user in) ends first: held through the
+    import, it would keep SQLite's write lock, and every other user waiting, until the
+    last row. The importer then checks the file in a read-only transaction and writes
+    it in short ones.
+    """
+    session.commit()
+    return importer.import_rows(
+        Transactions(engine), actor, batch=batch, stream=stream, options=options
+    )
 
 
 def _report(outcome: importer.Outcome, batch_id: int, dry_run: bool, locale: str) -> ImportReport:
     url = (
         f"/api/v1/imports/{outcome.import_id}/refused.csv"
-        if outcome.refused and not dry_run
+        if outcome.refused_file and not dry_run
         else None
     )
     return ImportReport(
@@ -146,6 +204,7 @@ def _report(outcome: importer.Outcome, batch_id: int, dry_run: bool, locale: str
         created=outcome.created,
         already_present=outcome.already_present,
         skipped=outcome.skipped,
+        problem_count=outcome.issue_count,
         refused_csv_url=url,
         devices_url=f"/api/v1/devices?batch_id={batch_id}",
         skipped_rows=[
@@ -157,19 +216,32 @@ def _report(outcome: importer.Outcome, batch_id: int, dry_run: bool, locale: str
 
 @router.get("/imports/{import_id}/refused.csv", response_class=Response)
 def refused_rows(
-    import_id: int, request: Request, session: SessionDep, _actor: Receiver
+    import_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    _actor: Receiver,
+    settings: SettingsDep,
 ) -> Response:
-    """The rows an import left out, with a reason column: fix them in Excel, import again."""
+    """The rows an import left out, with a reason column: fix them in Excel, import again.
+    Every cell is formula-safe (a leading `'` before `=`, `+`, `-`, `@`)."""
+    return refused_response(session, import_id, locale_of(request), settings)
+
+
+def refused_response(session: Session, import_id: int, locale: str, settings: Settings) -> Response:
+    """The refused rows' CSV, streamed, as both the API and the batch page answer it."""
+    headers, rows = service.refused_rows(
+        session, import_id, data_dir=settings.data_dir, days=settings.refused_rows_days
+    )
     record = service.import_record(session, import_id)
-    locale = locale_of(request)
-    text = importer.refused_csv(
-        record.refused_csv,
+    chunks = refused.csv_chunks(
+        headers,
+        rows,
         lambda m: localise(locale, m),
         reason_header=translate(locale, importer.REASON_HEADER),
     )
     name = f"lot-{record.batch_id}-lignes-refusees-{import_id}.csv"
-    return Response(
-        text.encode("utf-8-sig"),
+    return StreamingResponse(
+        chunks,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -177,7 +249,7 @@ def refused_rows(
 
 @router.post("/batches/{batch_id}/close", response_model=BatchRead)
 def close_batch(
-    batch_id: int, body: BatchClose, session: SessionDep, actor: BatchManager
+    batch_id: IdPath, body: BatchClose, session: SessionDep, actor: BatchManager
 ) -> BatchRead:
     """Close a batch; a difference between declared and received counts needs a comment."""
     batch = service.close_batch(session, actor, batch_id=batch_id, comment=body.comment)
@@ -186,7 +258,7 @@ def close_batch(
 
 @router.get("/batches/{batch_id}/receipt.pdf", response_class=Response)
 def batch_receipt(
-    batch_id: int, session: SessionDep, _actor: BatchReader, settings: SettingsDep
+    batch_id: IdPath, session: SessionDep, _actor: BatchReader, settings: SettingsDep
 ) -> Response:
     """The donor's receipt for the batch, a PDF in French (provisional until closed)."""
     return receipt_response(session, batch_id, organisation=settings.organisation)

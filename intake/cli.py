@@ -13,10 +13,10 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from db import ledger
-from db.engine import transaction
+from db.engine import Transactions, transaction
 from db.enums import Category
 from db.errors import DomainError
-from intake import importer, receipt, service
+from intake import api, importer, receipt, refused, service
 from remise.auth import system_actor
 from remise.i18n import localise, translate
 from remise.runtime import engine_for
@@ -73,12 +73,22 @@ def import_command(
                 task = tasks.setdefault(phase, bar.add_task(phase, total=total))
                 bar.update(task, completed=done, total=total)
 
-            options = importer.Options(file.name, dry_run, skip_invalid, category, progress)
-            with transaction(engine) as session:
+            options = importer.Options(
+                file.name,
+                dry_run,
+                skip_invalid,
+                category,
+                progress,
+                max_rows=settings.max_import_rows,
+                refused_dir=refused.folder(settings.data_dir),
+                limits=api.file_limits(settings),
+            )
+            with transaction(engine, read_only=True) as session:
                 batch = service.open_batch(session, batch_id)
-                outcome = importer.import_rows(
-                    session, actor, batch=batch, stream=stream, options=options
-                )
+            # Chunks of their own, committed one by one: the server's users keep working.
+            outcome = importer.import_rows(
+                Transactions(engine), actor, batch=batch, stream=stream, options=options
+            )
     except importer.ImportRefused as exc:
         _print_refused(exc, locale)
         raise typer.Exit(1) from exc
@@ -94,6 +104,10 @@ def import_command(
     )
     for issue in outcome.issues:
         out.print(f"  skipped row {issue.row}, {issue.column}: {localise(locale, issue.message)}")
+    if outcome.issue_count > len(outcome.issues):
+        out.print(f"  … {outcome.issue_count - len(outcome.issues)} more problems.")
+    if outcome.refused_file:
+        out.print(f"Refused rows: GET /api/v1/imports/{outcome.import_id}/refused.csv")
 
 
 @app.command("receipt")

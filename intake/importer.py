@@ -1,45 +1,51 @@
-"""Bulk import of a batch's asset list (CSV or XLSX), all or nothing.
+"""Bulk import of a batch's asset list (CSV or XLSX): every row checked before any is written.
 
-Pass 1 reads the file as a stream and checks every row: the row's own fields
-(`rules.check_row`), duplicates within the file, and serials already in Remise
-(in this batch: "already present", skipped quietly, which makes re-sending a file
+Pass 1 reads the file as a stream, in one read-only transaction (it takes no write
+lock: a dry run never does), and checks every row: the row's own fields
+(`rules.check_row`), duplicates within the file, and serials already in Remise (in
+this batch: "already present", skipped quietly, which makes re-sending a file
 harmless; in another batch: an error). A file with any bad row is refused whole,
-every problem listed by row and column, unless the caller asked to skip invalid
-rows. Pass 2 reads the file again and registers the good rows in chunks, each with
-a `device.received` event naming the file's SHA-256 and its row. Both passes run in
-the caller's transaction. Memory holds the serials seen and the refused rows, not
-the file.
+unless the caller asked to skip invalid rows; the answer lists the first
+`MAX_REPORTED` problems and counts them all, and every refused row goes to a file on
+disk (`intake.refused`), never into memory. Files past `Options.max_rows` rows are
+refused as soon as the row after the limit is read.
+
+Pass 2 reads the file again and registers the good rows in chunks of `CHUNK`, each
+in its own short write transaction from the caller's unit of work (`db.engine`), so
+that logins and other writers get the lock between chunks. Each chunk's devices and
+their `device.received` events (naming the file's SHA-256 and its row) commit
+together. The import's `ImportRecord` is written first, in state "writing", and
+becomes "done" with a `batch.imported` event; if writing stops half-way it is left
+"interrupted" (or "writing" after a crash), and sending the same file again finishes
+it: rows already in this batch are skipped, in pass 1 and again in each chunk.
+Memory holds the serials seen (to find duplicates) and two bitmaps of row numbers.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import BinaryIO
 
-import orjson
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from db import ledger, lifecycle
-from db.clock import now_iso
+from db.engine import UnitOfWork
 from db.enums import Category
 from db.errors import N_, Invalid, Message
-from db.events import EventType
-from db.models import Batch, Device
-from intake import rules
-from intake.files import SourceRow, TableInfo, open_table
-from intake.models import ImportRecord
+from db.models import Batch
+from intake import records, rules
+from intake.files import Limits, SourceRow, TableInfo, open_table
+from intake.refused import Reason, RefusedRows
 from remise.auth import Actor
 from remise.i18n import LOCALES, translate
 
 REASON_HEADER = N_("Reason refused")
-CHUNK = 1000
-MAX_REPORTED = 1000
+CHUNK = 1000  # rows a write transaction: about a tenth of a second of holding the lock
+MAX_REPORTED = 200  # problems listed in an answer; all of them are counted
+MAX_ROWS = 500_000
 _LOOKUP = 500
 
 
@@ -48,6 +54,14 @@ class ImportRefused(Invalid):
     message = N_(
         "The file was not imported: %(count)s problems in %(rows)s rows. Nothing was written. "
         "Fix them and send the file again, or import the valid rows only."
+    )
+
+
+class TooManyRows(Invalid):
+    code = "too_many_rows"
+    message = N_(
+        "This file has more than %(limit)s rows, the most Remise imports from one file. "
+        "Nothing was written: split it into several files and import them one after another."
     )
 
 
@@ -68,6 +82,9 @@ class Options:
     skip_invalid: bool = False
     default_category: Category | None = None
     progress: Progress | None = None
+    max_rows: int = MAX_ROWS
+    refused_dir: Path | None = None  # where refused rows are kept; None keeps none
+    limits: Limits = field(default_factory=Limits)  # what one file may hold (XLSX, cells)
 
 
 @dataclass
@@ -78,15 +95,32 @@ class Outcome:
     rows: int = 0
     created: int = 0
     already_present: int = 0
-    issues: list[RowIssue] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)  # the first MAX_REPORTED
     issue_count: int = 0
-    refused: dict[int, list[str]] = field(default_factory=dict)  # row -> cells
+    skipped: int = 0  # rows refused
     headers: list[str] = field(default_factory=list)
     import_id: int | None = None
+    refused_file: str | None = None
 
-    @property
-    def skipped(self) -> int:
-        return len(self.refused)
+
+class RowSet:
+    """Row numbers as a bitmap: an eighth of a byte a row, however many there are."""
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self.count = 0
+
+    def add(self, number: int) -> None:
+        index, bit = divmod(number, 8)
+        if index >= len(self._bits):
+            self._bits.extend(bytes(index + 1 - len(self._bits) + len(self._bits) // 2))
+        if not self._bits[index] & (1 << bit):
+            self._bits[index] |= 1 << bit
+            self.count += 1
+
+    def __contains__(self, number: int) -> bool:
+        index, bit = divmod(number, 8)
+        return index < len(self._bits) and bool(self._bits[index] & (1 << bit))
 
 
 @dataclass
@@ -97,9 +131,13 @@ class _Scan:
     outcome: Outcome
     info: TableInfo
     columns: dict[str, str]
+    kept: RefusedRows
     seen: dict[str, int] = field(default_factory=dict)
-    present: set[int] = field(default_factory=set)
-    pending: list[tuple[str, SourceRow]] = field(default_factory=list)
+    present: RowSet = field(default_factory=RowSet)
+    refused: RowSet = field(default_factory=RowSet)
+    # Rows waiting for the look-up of their serial, and bad rows behind them, in file
+    # order, so that the refused rows reach their file in row order.
+    pending: list[tuple[SourceRow, list[rules.Problem]]] = field(default_factory=list)
 
 
 def file_sha256(stream: BinaryIO) -> str:
@@ -121,35 +159,37 @@ def _cells(info: TableInfo, row: SourceRow) -> list[str]:
 
 def _flag(scan: _Scan, row: SourceRow, problems: list[rules.Problem]) -> None:
     outcome = scan.outcome
+    reasons: list[Reason] = []
     for problem in problems:
+        column = scan.columns.get(problem.field, problem.field)
+        reasons.append((column, problem.message))
         outcome.issue_count += 1
         if len(outcome.issues) < MAX_REPORTED:
-            column = scan.columns.get(problem.field, problem.field)
             outcome.issues.append(RowIssue(row.number, column, problem.message))
-    outcome.refused.setdefault(row.number, _cells(scan.info, row))
+    scan.refused.add(row.number)
+    scan.kept.add(row.number, _cells(scan.info, row), reasons)
 
 
-def _check_against_remise(session: Session, scan: _Scan) -> None:
-    """Serials of the pending rows already in Remise: here (present) or elsewhere (error)."""
-    keys = [key for key, _row in scan.pending]
-    found = session.exec(
-        select(func.upper(Device.serial), Device.batch_id, Device.code).where(
-            func.upper(Device.serial).in_(keys)
-        )
-    ).all()
-    where = {serial: (batch_id, code) for serial, batch_id, code in found}
-    for key, row in scan.pending:
-        if key not in where:
-            continue
-        batch_id, code = where[key]
-        if batch_id == scan.batch_id:
+def _elsewhere(row: SourceRow, batch_id: int, code: str) -> rules.Problem:
+    message = Message(
+        N_("Serial %(serial)s is already in Remise, in batch %(batch)s (device %(code)s)."),
+        {"serial": row.values["serial"], "batch": batch_id, "code": code},
+    )
+    return rules.Problem("serial", message)
+
+
+def _settle(session: Session, scan: _Scan) -> None:
+    """Look the pending serials up (here: present; elsewhere: an error), in file order."""
+    keys = [row.values["serial"].upper() for row, problems in scan.pending if not problems]
+    where = records.serials_in_remise(session, keys) if keys else {}
+    for row, problems in scan.pending:
+        found = None if problems else where.get(row.values["serial"].upper())
+        if found is not None and found[0] == scan.batch_id:
             scan.present.add(row.number)
-        else:
-            message = Message(
-                N_("Serial %(serial)s is already in Remise, in batch %(batch)s (device %(code)s)."),
-                {"serial": row.values["serial"], "batch": batch_id, "code": code},
-            )
-            _flag(scan, row, [rules.Problem("serial", message)])
+        elif found is not None:
+            _flag(scan, row, [_elsewhere(row, *found)])
+        elif problems:
+            _flag(scan, row, problems)
     scan.pending.clear()
 
 
@@ -163,48 +203,47 @@ def _scan_row(scan: _Scan, row: SourceRow, options: Options) -> None:
     problems = rules.row_problems(row.values, default_category=options.default_category)
     if not problems:
         serial = row.values["serial"]
-        key = serial.upper()
-        first = scan.seen.setdefault(key, row.number)
+        first = scan.seen.setdefault(serial.upper(), row.number)
         if first != row.number:
-            problems = [
-                rules.Problem(
-                    "serial",
-                    Message(
-                        N_("Serial %(serial)s already appears on row %(row)s of this file."),
-                        {"serial": serial, "row": first},
-                    ),
-                )
-            ]
-        else:
-            scan.pending.append((key, row))
-    if problems:
-        _flag(scan, row, problems)
+            message = Message(
+                N_("Serial %(serial)s already appears on row %(row)s of this file."),
+                {"serial": serial, "row": first},
+            )
+            problems = [rules.Problem("serial", message)]
+    scan.pending.append((row, problems))
 
 
-def _scan(
-    session: Session, batch: Batch, stream: BinaryIO, options: Options, outcome: Outcome
-) -> _Scan:
-    assert batch.id is not None
-    with open_table(stream, options.filename) as (info, rows):
+def _scan(session: Session, batch_id: int, stream: BinaryIO, options: Options) -> _Scan:
+    outcome = Outcome(file_sha256=file_sha256(stream))
+    with open_table(stream, options.filename, limits=options.limits) as (info, rows):
         columns = {name: header for header, name in info.columns.items() if name}
-        scan = _Scan(batch.id, outcome, info, columns)
-        outcome.headers = list(info.columns)
-        for row in rows:
-            outcome.rows += 1
-            _scan_row(scan, row, options)
-            if len(scan.pending) >= _LOOKUP:
-                _check_against_remise(session, scan)
-                if options.progress:
-                    options.progress("checking", outcome.rows, None)
-        _check_against_remise(session, scan)
+        scan = _Scan(batch_id, outcome, info, columns, RefusedRows(options.refused_dir))
+        try:
+            outcome.headers = list(info.columns)
+            scan.kept.headers(outcome.headers)
+            for row in rows:
+                outcome.rows += 1
+                if outcome.rows > options.max_rows:
+                    raise TooManyRows(limit=options.max_rows)
+                _scan_row(scan, row, options)
+                if len(scan.pending) >= _LOOKUP:
+                    _settle(session, scan)
+                    if options.progress:
+                        options.progress("checking", outcome.rows, None)
+            _settle(session, scan)
+        except BaseException:
+            scan.kept.discard()
+            raise
+    scan.kept.close()
+    outcome.skipped, outcome.already_present = scan.refused.count, scan.present.count
     return scan
 
 
 def _drafts(stream: BinaryIO, options: Options, scan: _Scan) -> Iterator[tuple[int, rules.Draft]]:
     stream.seek(0)
-    with open_table(stream, options.filename) as (_info, rows):
+    with open_table(stream, options.filename, limits=options.limits) as (_info, rows):
         for row in rows:
-            if row.number in scan.outcome.refused or row.number in scan.present:
+            if row.number in scan.refused or row.number in scan.present:
                 continue
             extras = {k: v for k, v in row.extras.items() if k not in _reason_headers()}
             yield (
@@ -213,142 +252,68 @@ def _drafts(stream: BinaryIO, options: Options, scan: _Scan) -> Iterator[tuple[i
             )
 
 
-def _register(
-    session: Session, actor: Actor, batch: Batch, chunk: list[tuple[int, rules.Draft]], sha: str
-) -> None:
-    rows = [
-        {
-            "batch_id": batch.id,
-            "category": d.category.value,
-            "brand": d.brand,
-            "model": d.model,
-            "serial": d.serial,
-            "imei": d.imei,
-            "asset_tag": d.asset_tag,
-            "attributes": d.attributes,
-        }
-        for _row, d in chunk
-    ]
-    lifecycle.register_rows(
-        session,
-        actor=actor.ledger_name,
-        rows=rows,
-        extra={"where": batch.site, "file_sha256": sha},
-        extra_each=[{"row": row} for row, _d in chunk],
-        plain=True,  # validated cells: text, and the batch id and row numbers
-    )
-
-
 def import_rows(
-    session: Session, actor: Actor, *, batch: Batch, stream: BinaryIO, options: Options
+    work: UnitOfWork, actor: Actor, *, batch: Batch, stream: BinaryIO, options: Options
 ) -> Outcome:
-    """Check, then (unless a dry run) register every good row; raises ImportRefused."""
-    outcome = Outcome(file_sha256=file_sha256(stream))
-    scan = _scan(session, batch, stream, options, outcome)
-    outcome.already_present = len(scan.present)
-    if outcome.issue_count and not options.skip_invalid:
-        error = ImportRefused(count=outcome.issue_count, rows=len(outcome.refused))
-        error.extra = {"errors": outcome.issues, "error_count": outcome.issue_count}
-        raise error
-    to_create = outcome.rows - outcome.skipped - outcome.already_present
-    if options.dry_run:
-        outcome.created = to_create
-        return outcome
-    chunk: list[tuple[int, rules.Draft]] = []
-    for item in _drafts(stream, options, scan):
-        chunk.append(item)
-        if len(chunk) == CHUNK:
-            _register(session, actor, batch, chunk, outcome.file_sha256)
-            outcome.created += len(chunk)
-            chunk = []
-            if options.progress:
-                options.progress("writing", outcome.created, to_create)
-    if chunk:
-        _register(session, actor, batch, chunk, outcome.file_sha256)
-        outcome.created += len(chunk)
-    outcome.import_id = _record(session, actor, batch, options, outcome)
+    """Check every row, then (unless a dry run) register the good ones chunk by chunk.
+
+    Raises ImportRefused (bad rows, unless `skip_invalid`) or TooManyRows before anything
+    is written; BatchClosed if the batch closed meanwhile; SerialTakenMeanwhile if
+    another import registered one of the serials between the passes (the import is then
+    left "interrupted": send the file again to finish it).
+    """
+    assert batch.id is not None
+    stream.seek(0)
+    with work.reading() as session:
+        scan = _scan(session, batch.id, stream, options)
+    outcome = scan.outcome
+    try:
+        if outcome.issue_count and not options.skip_invalid:
+            error = ImportRefused(count=outcome.issue_count, rows=outcome.skipped)
+            error.extra = {
+                "errors": outcome.issues,
+                "error_count": outcome.issue_count,
+                "refused_rows": outcome.skipped,
+            }
+            raise error
+        if options.dry_run:
+            outcome.created = outcome.rows - outcome.skipped - outcome.already_present
+            return outcome
+        _write(work, actor, batch, stream, options, scan)
+    finally:
+        scan.kept.discard()  # kept by now if the import needs it
     return outcome
 
 
-def _record(
-    session: Session, actor: Actor, batch: Batch, options: Options, outcome: Outcome
-) -> int:
-    assert batch.id is not None
-    record = ImportRecord(
-        batch_id=batch.id,
-        file_sha256=outcome.file_sha256,
-        filename=options.filename[:255],
-        rows=outcome.rows,
-        created=outcome.created,
-        already_present=outcome.already_present,
-        skipped=outcome.skipped,
-        refused_csv=refused_document(outcome) if outcome.refused else None,
-        actor=actor.ledger_name,
-        created_at=now_iso(),
+def _write(
+    work: UnitOfWork, actor: Actor, batch: Batch, stream: BinaryIO, options: Options, scan: _Scan
+) -> None:
+    outcome = scan.outcome
+    to_create = outcome.rows - outcome.skipped - outcome.already_present
+    import_id, earlier = records.begin(
+        work, actor, batch=batch, outcome=outcome, filename=options.filename
     )
-    session.add(record)
-    session.flush()
-    ledger.append(
-        session,
-        actor=actor.ledger_name,
-        type=EventType.BATCH_IMPORTED,
-        payload={
-            "batch_id": batch.id,
-            "import_id": record.id,
-            "file_sha256": outcome.file_sha256,
-            "filename": record.filename,
-            "rows": outcome.rows,
-            "created": outcome.created,
-            "already_present": outcome.already_present,
-            "skipped": outcome.skipped,
-        },
-    )
-    assert record.id is not None
-    return record.id
+    outcome.import_id = import_id
+    outcome.refused_file = scan.kept.keep(import_id)
 
-
-def _message_json(message: Message) -> dict[str, Any]:
-    params = {
-        key: _message_json(value) if isinstance(value, Message) else value
-        for key, value in message.params.items()
-    }
-    return {"template": message.template, "params": params}
-
-
-def message_from_json(data: dict[str, Any]) -> Message:
-    params = {
-        key: message_from_json(value) if isinstance(value, dict) and "template" in value else value
-        for key, value in data["params"].items()
-    }
-    return Message(data["template"], params)
-
-
-def refused_document(outcome: Outcome) -> str:
-    """The refused rows and their reasons, kept as JSON to be rendered in any language."""
-    reasons: dict[int, list[dict[str, Any]]] = {}
-    for issue in outcome.issues:
-        reasons.setdefault(issue.row, []).append(
-            {"column": issue.column, "message": _message_json(issue.message)}
+    def write(chunk: records.Chunk) -> None:
+        created = records.write_chunk(
+            work, actor, batch=batch, import_id=import_id, chunk=chunk, sha=outcome.file_sha256
         )
-    rows = [
-        {"row": n, "cells": cells, "reasons": reasons.get(n, [])}
-        for n, cells in sorted(outcome.refused.items())
-    ]
-    return orjson.dumps({"headers": outcome.headers, "rows": rows}).decode()
+        outcome.created += created
+        outcome.already_present += len(chunk) - created  # registered meanwhile, by a twin
+        if options.progress:
+            options.progress("writing", outcome.created, to_create)
 
-
-def refused_csv(
-    document: str | None, translate: Callable[[Message], str], *, reason_header: str
-) -> str:
-    """The refused rows as a `;` CSV that French Excel opens: the file's columns, then why."""
-    data = orjson.loads(document or '{"headers": [], "rows": []}')
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([*data["headers"], reason_header])
-    for row in data["rows"]:
-        reasons = " ; ".join(
-            f"{reason['column']} : {translate(message_from_json(reason['message']))}"
-            for reason in row["reasons"]
+    with records.interrupted_on_failure(work, import_id):
+        chunk: records.Chunk = []
+        for item in _drafts(stream, options, scan):
+            chunk.append(item)
+            if len(chunk) == CHUNK:
+                write(chunk)
+                chunk = []
+        if chunk:
+            write(chunk)
+        records.finish(
+            work, actor, batch=batch, import_id=import_id, outcome=outcome, earlier=earlier
         )
-        writer.writerow([*row["cells"], reasons])
-    return out.getvalue()

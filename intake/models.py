@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import Column, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
+from db.bounds import RowId
 from db.enums import Category
+from db.jsonvalue import Count, JsonObject
+
+# An import's record is written first, in state "writing"; it becomes "done" with the
+# last chunk, or "interrupted" if writing stopped (sending the file again finishes it).
+IMPORT_WRITING = "writing"
+IMPORT_DONE = "done"
+IMPORT_INTERRUPTED = "interrupted"
 
 
 class ImportRecord(SQLModel, table=True):
@@ -26,9 +33,15 @@ class ImportRecord(SQLModel, table=True):
     created: int
     already_present: int
     skipped: int
+    # Imports before migration 0009 kept their refused rows here, as a JSON document;
+    # later ones keep them in `refused_file`, under data_dir (see `intake.refused`).
     refused_csv: str | None = SQLField(default=None, sa_column=Column(Text))
     actor: str = SQLField(max_length=120)
     created_at: str = SQLField(max_length=32)
+    state: str = SQLField(
+        default=IMPORT_DONE, max_length=16, sa_column_kwargs={"server_default": IMPORT_DONE}
+    )
+    refused_file: str | None = SQLField(default=None, max_length=80)
 
 
 class DonorCreate(BaseModel):
@@ -50,18 +63,11 @@ class DonorRead(BaseModel):
 
 
 class BatchCreate(BaseModel):
-    donor_id: int
+    donor_id: RowId
     pickup_date: date
     site: str = Field(min_length=2, max_length=200)
-    declared: dict[Category, int] = Field(default_factory=dict)
+    declared: dict[Category, Count] = Field(default_factory=dict)
     workshop: str | None = Field(default=None, max_length=200)
-
-    @field_validator("declared")
-    @classmethod
-    def _counts_are_natural(cls, value: dict[Category, int]) -> dict[Category, int]:
-        if any(count < 0 for count in value.values()):
-            raise ValueError("declared counts cannot be negative")
-        return value
 
 
 class CategoryCounts(BaseModel):
@@ -98,7 +104,11 @@ class DeviceIntake(BaseModel):
     serial: str = Field(min_length=1, max_length=120)
     imei: str | None = Field(default=None, max_length=40)
     asset_tag: str | None = Field(default=None, max_length=120)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: JsonObject = Field(
+        default_factory=dict,
+        description="free facts (specs, condition…): text, whole numbers, yes/no, lists, "
+        "objects; decimal numbers are kept as text",
+    )
 
 
 class RowError(BaseModel):
@@ -115,6 +125,7 @@ class ImportReport(BaseModel):
     created: int
     already_present: int
     skipped: int
+    problem_count: int = Field(description="problems found in all; `skipped_rows` lists the first")
     skipped_rows: list[RowError]
     refused_csv_url: str | None
     devices_url: str

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -14,7 +15,7 @@ from db.enums import CATEGORY_LABELS, Category
 from db.errors import N_, Conflict, Invalid, NotFound
 from db.events import EventType
 from db.models import Batch, Device, Donor
-from intake import rules
+from intake import refused, rules
 from intake.models import (
     BatchCreate,
     BatchRead,
@@ -235,6 +236,41 @@ def import_record(session: Session, import_id: int) -> ImportRecord:
     if found is None:
         raise ImportNotFound(id=import_id)
     return found
+
+
+class RefusedRowsRemoved(NotFound):
+    status = 410
+    code = "refused_rows_removed"
+    message = N_(
+        "The refused rows of import %(id)s are no longer kept: they are removed "
+        "%(days)s days after their batch is closed."
+    )
+
+
+def refused_rows(
+    session: Session, import_id: int, *, data_dir: Path, days: int
+) -> tuple[list[str], Iterator[refused.Row]]:
+    """An import's refused rows (its headers, then cells and reasons), read as they are
+    needed; RefusedRowsRemoved once the retention has passed (`intake.jobs`)."""
+    record = import_record(session, import_id)
+    if record.refused_csv is not None:  # recorded before migration 0009
+        return refused.document_rows(record.refused_csv)
+    if record.refused_file is None:
+        return refused.document_rows(None)
+    path = refused.folder(data_dir) / record.refused_file
+    try:
+        return refused.file_rows(path)
+    except FileNotFoundError as exc:
+        raise RefusedRowsRemoved(id=import_id, days=days) from exc
+
+
+def imports_with_refused_rows(session: Session, batch_id: int) -> Sequence[ImportRecord]:
+    """The batch's imports that left rows out, newest first (the page links their CSV)."""
+    return session.exec(
+        select(ImportRecord)
+        .where(ImportRecord.batch_id == batch_id, col(ImportRecord.skipped) > 0)
+        .order_by(col(ImportRecord.id).desc())
+    ).all()
 
 
 def batch_devices(

@@ -8,10 +8,12 @@ and the import itself is all-or-nothing and idempotent, like the API's.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -25,7 +27,7 @@ from db.errors import N_, DomainError
 from intake import api, importer, service
 from intake.models import BatchCreate, DeviceIntake, DonorCreate
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, get_settings
+from remise.deps import IdPath, IdQuery, SessionDep, get_engine, get_settings
 from remise.i18n import translate
 from remise.pages import (
     Csrf,
@@ -43,9 +45,8 @@ Reader = Annotated[Actor, Depends(page_require(Permission.BATCHES_READ))]
 DonorManager = Annotated[Actor, Depends(page_require(Permission.DONORS_MANAGE))]
 BatchManager = Annotated[Actor, Depends(page_require(Permission.BATCHES_MANAGE))]
 Receiver = Annotated[Actor, Depends(page_require(Permission.DEVICES_RECEIVE))]
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-SHOWN_ISSUES = 500
+REFUSED_LISTED = 10  # the batch page links the CSV of refused rows of its latest imports
 DEVICES_PER_PAGE = 100  # a batch of thousands stays one quick page at a time
 
 
@@ -96,7 +97,7 @@ def _form_again(
 
 @router.get("/intake/batches/new", response_class=HTMLResponse)
 def new_batch(
-    request: Request, session: SessionDep, _actor: BatchManager, donor_id: int | None = None
+    request: Request, session: SessionDep, _actor: BatchManager, donor_id: IdQuery = None
 ) -> Response:
     values = {"donor_id": str(donor_id or ""), "pickup_date": date.today().isoformat()}
     return render(request, "intake/batch_new.html", _batch_form(request, session, values, {}))
@@ -185,13 +186,17 @@ def _batch_page(
         "device_values": {},
         "report": None,
         "problem": None,
+        "refused_imports": [
+            {"id": r.id, "filename": r.filename, "skipped": r.skipped, "at": r.created_at}
+            for r in service.imports_with_refused_rows(session, batch_id)[:REFUSED_LISTED]
+        ],
     }
     return render(request, "intake/batch.html", context | extra, status=status)
 
 
 @router.get("/intake/batches/{batch_id}", response_class=HTMLResponse)
 def batch_page(
-    batch_id: int,
+    batch_id: IdPath,
     request: Request,
     session: SessionDep,
     _actor: Reader,
@@ -204,7 +209,7 @@ def batch_page(
 
 @router.post("/intake/batches/{batch_id}/devices", dependencies=[Csrf], response_class=HTMLResponse)
 def register_device(
-    batch_id: int, request: Request, session: SessionDep, actor: Receiver, form: FormDep
+    batch_id: IdPath, request: Request, session: SessionDep, actor: Receiver, form: FormDep
 ) -> Response:
     values = {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
     try:
@@ -236,6 +241,24 @@ def _upload_dir(request: Request) -> Path:
     return folder
 
 
+def _keep_upload(folder: Path, source: BinaryIO, *, limit: int) -> str | None:
+    """Copy the upload to `folder` under its SHA-256 (its name), a megabyte at a time;
+    None, and nothing kept, past `limit` bytes (the edge refuses larger bodies first:
+    REMISE_MAX_UPLOAD_MB). `intake.jobs` removes it after a day."""
+    digest, size = hashlib.sha256(), 0
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False) as out:
+        while size <= limit and (block := source.read(1 << 20)):
+            size += len(block)
+            digest.update(block)
+            out.write(block)
+    if size > limit:
+        Path(out.name).unlink()
+        return None
+    sha = digest.hexdigest()
+    os.replace(out.name, folder / sha)
+    return sha
+
+
 def _category(text: str) -> Category | None:
     return Category(text) if text in Category.__members__.values() else None
 
@@ -246,7 +269,8 @@ def _check_or_import(
     """Run the importer on the kept file: a dry run unless `confirm`; show what it found."""
     path = _upload_dir(request) / upload["sha256"]
     dry_run = upload.get("confirm") != "yes"
-    options = importer.Options(
+    options = api.import_options(
+        get_settings(request),
         upload["filename"],
         dry_run,
         upload.get("skip_invalid") == "yes",
@@ -255,12 +279,10 @@ def _check_or_import(
     batch = service.open_batch(session, batch_id)
     try:
         with path.open("rb") as stream:
-            outcome = importer.import_rows(
-                session, actor, batch=batch, stream=stream, options=options
-            )
+            outcome = api.run_import(session, get_engine(request), actor, batch, stream, options)
     except importer.ImportRefused as exc:
         session.rollback()
-        report = {"issues": exc.extra["errors"][:SHOWN_ISSUES], "count": exc.extra["error_count"]}
+        report = {"issues": exc.extra["errors"], "count": exc.extra["error_count"]}
         return _batch_page(
             request,
             session,
@@ -284,19 +306,19 @@ def _check_or_import(
 
 @router.post("/intake/batches/{batch_id}/import", dependencies=[Csrf], response_class=HTMLResponse)
 def upload_file(
-    batch_id: int, request: Request, session: SessionDep, actor: Receiver, form: FormDep
+    batch_id: IdPath, request: Request, session: SessionDep, actor: Receiver, form: FormDep
 ) -> Response:
     """Check an uploaded file (nothing written); the page then offers to import it."""
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         problem = translate(page_locale(request), N_("Choose a CSV or XLSX file first."))
         return _batch_page(request, session, batch_id, status=422, problem=problem)
-    data = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        problem = translate(page_locale(request), N_("This file is larger than 50 MB."))
+    limit = get_settings(request).max_upload_mb * 1024 * 1024
+    sha = _keep_upload(_upload_dir(request), file.file, limit=limit)
+    if sha is None:
+        mb = get_settings(request).max_upload_mb
+        problem = translate(page_locale(request), N_("This file is larger than %(mb)s MB."), mb=mb)
         return _batch_page(request, session, batch_id, status=413, problem=problem)
-    sha = hashlib.sha256(data).hexdigest()
-    (_upload_dir(request) / sha).write_bytes(data)
     upload = {
         "sha256": sha,
         "filename": file.filename[:255],
@@ -314,7 +336,7 @@ def upload_file(
     "/intake/batches/{batch_id}/import/confirm", dependencies=[Csrf], response_class=HTMLResponse
 )
 def confirm_import(
-    batch_id: int,
+    batch_id: IdPath,
     request: Request,
     session: SessionDep,
     actor: Receiver,
@@ -345,9 +367,17 @@ def confirm_import(
         )
 
 
+@router.get("/intake/imports/{import_id}/refused.csv", response_class=Response)
+def refused_csv(
+    import_id: IdPath, request: Request, session: SessionDep, _actor: Receiver
+) -> Response:
+    """The rows an import left out, with why (the API's CSV, for a signed-in volunteer)."""
+    return api.refused_response(session, import_id, page_locale(request), get_settings(request))
+
+
 @router.post("/intake/batches/{batch_id}/close", dependencies=[Csrf], response_class=HTMLResponse)
 def close_batch(
-    batch_id: int,
+    batch_id: IdPath,
     request: Request,
     session: SessionDep,
     actor: BatchManager,
@@ -365,6 +395,8 @@ def close_batch(
 
 
 @router.get("/intake/batches/{batch_id}/receipt.pdf", response_class=Response)
-def receipt_pdf(batch_id: int, request: Request, session: SessionDep, _actor: Reader) -> Response:
+def receipt_pdf(
+    batch_id: IdPath, request: Request, session: SessionDep, _actor: Reader
+) -> Response:
     """The donor's receipt (PDF, in French), as the API gives it."""
     return api.receipt_response(session, batch_id, organisation=get_settings(request).organisation)

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from db import ledger
 from db.clock import utcnow
 from db.engine import transaction
+from intake import jobs as intake_jobs
 from remise import accounts, idempotency
 from remise.settings import Settings
 
@@ -48,6 +49,19 @@ def forget_web_sessions(engine: Engine, *, now: datetime | None = None) -> int:
     return gone
 
 
+def remove_unneeded_files(
+    engine: Engine, settings: Settings, *, now: datetime | None = None
+) -> dict[str, int]:
+    """Abandoned uploads and refused rows no longer needed (see `intake.jobs`)."""
+    return intake_jobs.remove_unneeded_files(
+        engine,
+        settings.data_dir,
+        upload_keep_hours=settings.upload_keep_hours,
+        refused_rows_days=settings.refused_rows_days,
+        now=now or utcnow(),
+    )
+
+
 def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
     jobs = BackgroundScheduler(timezone="UTC")
     jobs.add_job(
@@ -75,6 +89,15 @@ def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
         args=[engine],
         hours=1,
         id="web-sessions",
+        coalesce=True,
+        max_instances=1,
+    )
+    jobs.add_job(
+        remove_unneeded_files,
+        "interval",
+        args=[engine, settings],
+        hours=1,
+        id="intake-files",
         coalesce=True,
         max_instances=1,
     )

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
 DEADLINE_SECONDS = 30
 
 
@@ -58,6 +60,29 @@ class LiveServer:
                 return answer.status, dict(answer.headers), answer.read()
         except urllib.error.HTTPError as refused:
             return refused.code, dict(refused.headers), refused.read()
+
+    def new_batch(self) -> int:
+        """A batch of the demo's first donor, for the file tests to import into."""
+        status, _headers, answer = self.request(
+            "POST",
+            "/api/v1/batches",
+            body=orjson.dumps({"donor_id": 1, "pickup_date": "2026-12-01", "site": "Rezé"}),
+            headers={"Content-Type": "application/json"},
+            token=self.token,
+        )
+        assert status == 201, answer[:300]
+        batch_id: int = orjson.loads(answer)["id"]
+        return batch_id
+
+
+def multipart(path: Path, content_type: str = "text/csv") -> tuple[bytes, str]:
+    """The file as a multipart form's `file` field; answers (body, boundary)."""
+    boundary = "remise-test-boundary-7f3a"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"'
+        f"\r\nContent-Type: {content_type}\r\n\r\n"
+    ).encode()
+    return head + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode(), boundary
 
 
 def _status_kib(pid: int, field: str) -> int:
