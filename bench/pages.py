@@ -54,7 +54,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from db import codes
-from db.engine import make_engine, transaction
+from db.engine import InSession, make_engine, transaction
 from db.enums import Role
 from intake import importer, service
 from intake.models import BatchCreate, DonorCreate
@@ -119,7 +119,7 @@ def seed(engine: Engine, devices: int) -> tuple[int, str]:
         options = importer.Options("parc.csv")
         batch_id = batch.id or 0
         batch = service.open_batch(session, batch_id)
-        importer.import_rows(session, ACTOR, batch=batch, stream=stream, options=options)
+        importer.import_rows(InSession(session), ACTOR, batch=batch, stream=stream, options=options)
     with transaction(engine, read_only=True) as session:
         first = service.batch_devices(session, batch_id)[0]
         return batch_id, first.serial or ""
@@ -165,14 +165,22 @@ def main() -> None:
             code = refurbished_laptop(client, engine, batch_id)
             with transaction(engine) as session:
                 token = accounts.create_user(
-                    session, ACTOR, username="coord", role=Role.COORDINATOR, password="pw-coord"
+                    session,
+                    ACTOR,
+                    username="coord",
+                    role=Role.COORDINATOR,
+                    password="pw-coord-tournesol",
                 )[1]
             api = {"Authorization": f"Bearer {token}"}
             found = CSRF.search(client.get("/login").text)
             assert found is not None
             client.post(
                 "/login",
-                data={"username": "coord", "password": "pw-coord", "csrf_token": found.group(1)},
+                data={
+                    "username": "coord",
+                    "password": "pw-coord-tournesol",
+                    "csrf_token": found.group(1),
+                },
                 follow_redirects=False,
             )
             shown = codes.display(code)

@@ -51,6 +51,9 @@ class EventType(StrEnum):
     # accounts and partners
     USER_CREATED = "user.created"
     USER_PASSWORD_SET = "user.password_set"  # its browsers are signed out with it
+    USER_DEACTIVATED = "user.deactivated"  # its browsers are signed out, its tokens revoked
+    USER_TOKEN_ISSUED = "user.token_issued"  # after the first, made with the account
+    USER_TOKEN_REVOKED = "user.token_revoked"
     STRUCTURE_CREATED = "structure.created"
 
 

@@ -1,9 +1,13 @@
-"""User accounts and API tokens."""
+"""User accounts: creation, passwords, deactivation, signing in with a password or a token.
+
+Tokens live in `remise.tokens`, the password policy in `remise.passwords`, the rule that
+slows down guessing in `remise.lockout`.
+"""
 
 from __future__ import annotations
 
-import math
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
@@ -14,9 +18,11 @@ from db.clock import Clock, iso, now_iso, utcnow
 from db.enums import Role
 from db.errors import N_, Conflict, DomainError, Invalid, Unauthorized
 from db.events import EventType
-from db.models import ApiToken, LoginFailure, User, WebSession
+from db.models import User, WebSession
+from remise import lockout, tokens
 from remise.auth import Actor
-from remise.security import hash_password, new_token, token_digest, verify_password
+from remise.passwords import check_password
+from remise.security import KnownDevice, hash_password, new_token, token_digest, verify_password
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 
@@ -49,15 +55,17 @@ def create_user(
     structure_id: int | None = None,
     password: str | None = None,
     locale: str = "fr",
+    expires_days: int | None = None,
 ) -> tuple[User, str]:
-    """Create a user and its first API token; returns both (the token is shown once)."""
+    """Create a user and its first API token (expiring after `expires_days` if given);
+    returns both (the token is shown once). Raises WeakPassword for a weak password."""
     username = username.strip().lower()
     if not _USERNAME.match(username):
         raise BadUsername(username=username)
     if role == Role.STRUCTURE and structure_id is None:
         raise StructureRequired()
-    if password is not None and len(password) < MIN_PASSWORD:
-        raise WeakPassword(min=MIN_PASSWORD)
+    if password is not None:
+        check_password(password, user_inputs=(username, display_name or ""))
     if session.exec(select(User).where(User.username == username)).first():
         raise UsernameTaken(username=username)
     user = User(
@@ -71,7 +79,9 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    token = issue_token(session, user, label="created with the account")
+    _row, token = tokens.issue_token(
+        session, user, label="created with the account", expires_days=expires_days
+    )
     ledger.append(
         session,
         actor=actor.ledger_name,
@@ -87,42 +97,81 @@ class UnknownUser(DomainError):
     message = N_("There is no user “%(username)s”.")
 
 
-class WeakPassword(Invalid):
-    code = "weak_password"
-    message = N_("A password needs at least %(min)s characters.")
+class AlreadyDeactivated(Conflict):
+    code = "already_deactivated"
+    message = N_("The user “%(username)s” is already deactivated.")
 
 
-MIN_PASSWORD = 8
-
-
-def set_password(session: Session, actor: Actor, *, username: str, password: str) -> User:
-    """Give a user a new password for the pages: its browsers are signed out, the wrong
-    passwords counted against it are forgotten, and the ledger records who did it."""
+def user_named(session: Session, username: str) -> User:
+    """The user of that name (any case); UnknownUser if there is none."""
     name = username.strip().lower()
     user = session.exec(select(User).where(User.username == name)).first()
     if user is None:
-        raise UnknownUser(username=name)
-    if len(password) < MIN_PASSWORD:
-        raise WeakPassword(min=MIN_PASSWORD)
-    user.password_hash = hash_password(password)
-    session.add(user)
-    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
-    session.execute(delete(LoginFailure).where(col(LoginFailure.username) == name))
-    ledger.append(
-        session, actor=actor.ledger_name, type=EventType.USER_PASSWORD_SET, payload={"user": name}
-    )
-    session.flush()
+        raise UnknownUser(username=name[:80])
     return user
 
 
-def issue_token(session: Session, user: User, *, label: str) -> str:
+def set_password(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    keep_tokens: bool = False,
+    clock: Clock = utcnow,
+) -> int:
+    """Give a user a new password for the pages: its browsers are signed out, the wrong
+    passwords counted against it are forgotten, its API tokens are revoked unless
+    `keep_tokens` (an off-boarding must end them too), and the ledger records who did it.
+    Returns how many tokens were revoked. Raises WeakPassword, UnknownUser."""
+    user = user_named(session, username)
     assert user.id is not None
-    token = new_token()
-    session.add(
-        ApiToken(user_id=user.id, token_hash=token_digest(token), label=label, created_at=now_iso())
+    check_password(password, user_inputs=(user.username, user.display_name))
+    user.password_hash = hash_password(password)
+    session.add(user)
+    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    lockout.forget_user(session, user.username)
+    revoked = 0 if keep_tokens else tokens.revoke_all(session, user.id, now=clock())
+    ledger.append(
+        session,
+        actor=actor.ledger_name,
+        type=EventType.USER_PASSWORD_SET,
+        payload={"user": user.username},
     )
     session.flush()
-    return token
+    return revoked
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    sessions_ended: int
+    tokens_revoked: int
+
+
+def deactivate_user(
+    session: Session, actor: Actor, *, username: str, clock: Clock = utcnow
+) -> Deactivation:
+    """The user can no longer sign in nor use the API: its browsers are signed out and
+    its tokens revoked at once; the ledger records it. Raises AlreadyDeactivated."""
+    user = user_named(session, username)
+    assert user.id is not None
+    if not user.active:
+        raise AlreadyDeactivated(username=user.username)
+    user.active = False
+    session.add(user)
+    ended = session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    done = Deactivation(
+        sessions_ended=int(ended.rowcount),  # type: ignore[attr-defined]
+        tokens_revoked=tokens.revoke_all(session, user.id, now=clock()),
+    )
+    ledger.append(
+        session,
+        actor=actor.ledger_name,
+        type=EventType.USER_DEACTIVATED,
+        payload={"user": user.username, "tokens_revoked": done.tokens_revoked},
+    )
+    session.flush()
+    return done
 
 
 def actor_for(user: User) -> Actor:
@@ -136,29 +185,12 @@ def actor_for(user: User) -> Actor:
     )
 
 
-def authenticate_token(session: Session, token: str) -> Actor:
-    """The actor a bearer token stands for; Unauthorized if unknown, revoked or inactive."""
-    row = session.exec(
-        select(User, ApiToken)
-        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
-        .where(ApiToken.token_hash == token_digest(token))
-    ).first()
-    if row is None or row[1].revoked or not row[0].active:
-        raise Unauthorized()
-    return actor_for(row[0])
-
-
-class TooManyAttempts(DomainError):
-    status = 429
-    code = "too_many_attempts"
-    message = N_(
-        "Too many wrong passwords for this user from this computer. "
-        "Try again in %(minutes)s min, or ask a coordinator to set a new password."
-    )
-
-
-LOGIN_ATTEMPTS = 5  # wrong passwords allowed per user and address…
-LOGIN_WINDOW = timedelta(minutes=15)  # …within this time, which is also how long a lock lasts
+def authenticate_token(
+    session: Session, token: str, *, clock: Clock = utcnow, record_use: bool = True
+) -> Actor:
+    """The actor a bearer token stands for; Unauthorized (saying why) if unknown, revoked,
+    expired or its user deactivated. `record_use=False`: do not note its last use."""
+    return actor_for(tokens.check_token(session, token, clock=clock, record_use=record_use))
 
 
 def authenticate_password(session: Session, username: str, password: str) -> Actor:
@@ -170,29 +202,28 @@ def authenticate_password(session: Session, username: str, password: str) -> Act
 
 
 def sign_in(
-    session: Session, username: str, password: str, *, address: str, clock: Clock = utcnow
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    device: KnownDevice | None = None,
+    clock: Clock = utcnow,
 ) -> Actor:
-    """Check a password typed at /login from `address`. After LOGIN_ATTEMPTS wrong ones
-    within LOGIN_WINDOW, that user is refused from that address (TooManyAttempts) until the
-    oldest of them is LOGIN_WINDOW old, whatever is typed. Success forgets the failures."""
-    name, address, now = username.strip().lower()[:80], address[:64], clock()
-    who = (col(LoginFailure.username) == name, col(LoginFailure.address) == address)
-    recent = session.exec(
-        select(LoginFailure.at)
-        .where(*who, col(LoginFailure.at) > iso(now - LOGIN_WINDOW))
-        .order_by(col(LoginFailure.at).desc())
-        .limit(LOGIN_ATTEMPTS)
-    ).all()
-    if len(recent) >= LOGIN_ATTEMPTS:
-        unlocked = datetime.fromisoformat(recent[-1]) + LOGIN_WINDOW
-        raise TooManyAttempts(minutes=max(1, math.ceil((unlocked - now).total_seconds() / 60)))
+    """Check a password typed at /login from `address`, in a browser that showed `device`
+    (its known-device cookie), if any. Raises TooManyAttempts, before the password is
+    checked, when `remise.lockout`'s rule says so; Unauthorized for a wrong password,
+    which is counted. Success forgets this user's failures from there."""
+    name, now = username.strip().lower()[:80], clock()
+    known = device is not None and name in device.users
+    attempt = lockout.Attempt(name, address[:64], device.device if device and known else None)
+    lockout.check(session, attempt, now=now)
     try:
         actor = authenticate_password(session, name, password)
     except Unauthorized:
-        session.add(LoginFailure(username=name, address=address, at=iso(now)))
-        session.flush()
+        lockout.record_failure(session, attempt, now=now)
         raise
-    session.execute(delete(LoginFailure).where(*who))
+    lockout.forget(session, attempt)
     return actor
 
 
@@ -239,8 +270,7 @@ def forget_expired_web_sessions(session: Session, *, now: datetime) -> int:
     rows = session.exec(select(WebSession).where(WebSession.expires_at <= iso(now))).all()
     for row in rows:
         session.delete(row)
-    stale = col(LoginFailure.at) <= iso(now - LOGIN_WINDOW)
-    session.execute(delete(LoginFailure).where(stale))
+    lockout.forget_stale(session, now=now)
     session.flush()
     return len(rows)
 

@@ -151,7 +151,7 @@ def _logins(session: Session, structure_id: int) -> list[Login]:
     ]
     logins = []
     for username, role, display in people:
-        password = f"demo-{username}"
+        password = f"demo-{username}-remise"
         _user, token = create_user(
             session,
             DEMO_ACTOR,

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from db.errors import N_, Unauthorized
-from remise import accounts
+from remise import accounts, security
 from remise.deps import SessionDep, get_settings
 from remise.i18n import LOCALES, translate
+from remise.lockout import TooManyAttempts
 from remise.pages import (
     LOCALE_COOKIE,
     SESSION_COOKIE,
@@ -25,6 +26,7 @@ from remise.pages import (
 
 router = APIRouter(include_in_schema=False)
 YEAR_SECONDS = 365 * 24 * 3600
+DEVICE_COOKIE = "remise_device"  # names who signed in on this browser: see remise.lockout
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -43,9 +45,10 @@ def login(
     """Check the password; on success, open a session and go where the user was heading."""
     settings = get_settings(request)
     address = request.client.host if request.client else "unknown"
+    device = security.open_known_device(settings.secret_key, request.cookies.get(DEVICE_COOKIE))
     try:
-        actor = accounts.sign_in(session, username, password, address=address)
-    except (Unauthorized, accounts.TooManyAttempts) as refused:
+        actor = accounts.sign_in(session, username, password, address=address, device=device)
+    except (Unauthorized, TooManyAttempts) as refused:
         error = translate(page_locale(request), refused.template, **refused.params)
         context = {"next": safe_next(next), "error": error, "username": username}
         return render(request, "login.html", context, status=refused.status)
@@ -59,6 +62,16 @@ def login(
         SESSION_COOKIE,
         token,
         max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    known = (device or security.new_known_device()).remembering(actor.username)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        security.seal_known_device(settings.secret_key, known),
+        max_age=YEAR_SECONDS,
         httponly=True,
         samesite="lax",
         secure=settings.cookie_secure,

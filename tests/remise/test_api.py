@@ -257,4 +257,6 @@ def test_a_write_is_committed_before_its_answer_leaves(
     finally:
         sa.event.remove(SASession, "after_commit", committed)
     assert answer.status_code == 201, answer.text
-    assert order == ["commit", "answer"]
+    # Every commit, the request's own and (PostgreSQL) the token's last use, a short
+    # transaction of its own, is over before the answer starts.
+    assert order[-1] == "answer" and order.count("answer") == 1 and "commit" in order

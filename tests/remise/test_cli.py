@@ -64,7 +64,7 @@ def test_user_create_prints_a_working_token_on_its_last_line(db_url: str, engine
         "--structure",
         "La Passerelle",
         "--password",
-        "tournesol",
+        "tournesol-passerelle",
     )
     assert code == 0, err
     token = out.strip().splitlines()[-1]
@@ -138,27 +138,83 @@ def test_commands_refuse_an_unmigrated_database(tmp_path, monkeypatch: pytest.Mo
 
 
 def test_user_password_sets_it_signs_browsers_out_and_refuses_short_ones(engine: Engine) -> None:
-    assert (
-        run("user", "create", "--role", "bench", "--name", "lucie", "--password", "ancien-mdp")[0]
-        == 0
-    )
+    created = ("user", "create", "--role", "bench", "--name", "lucie")
+    assert run(*created, "--password", "ancien-mdp-2019")[0] == 0
     with transaction(engine) as session:
-        actor = accounts.authenticate_password(session, "lucie", "ancien-mdp")
+        actor = accounts.authenticate_password(session, "lucie", "ancien-mdp-2019")
         browser = accounts.open_web_session(session, actor, lifetime=timedelta(hours=1))
     code, _, err = run("user", "password", "lucie", "--password", "court")
-    assert code == 1 and "au moins 8 caractères" in err
-    result = runner.invoke(app, ["user", "password", "Lucie"], input="nouveau-mdp\nnouveau-mdp\n")
+    assert code == 1 and "au moins 12 caractères" in err
+    typed = "nouveau-mdp-2024\nnouveau-mdp-2024\n"
+    result = runner.invoke(app, ["user", "password", "Lucie"], input=typed)
     assert result.exit_code == 0, result.stderr
     assert "nouveau-mdp" not in result.stdout  # typed unseen
     with transaction(engine) as session:
         assert accounts.web_session_actor(session, browser) is None
-        assert accounts.authenticate_password(session, "lucie", "nouveau-mdp").username == "lucie"
+        assert accounts.authenticate_password(session, "lucie", "nouveau-mdp-2024").username
         with pytest.raises(Unauthorized):
-            accounts.authenticate_password(session, "lucie", "ancien-mdp")
+            accounts.authenticate_password(session, "lucie", "ancien-mdp-2019")
         recorded = session.exec(
             select(LedgerEvent).where(LedgerEvent.type == "user.password_set")
         ).one()
         assert recorded.actor.startswith("cli:")  # the system account that ran the command
         assert ledger.payload_of(recorded) == {"user": "lucie"}
-    code, _, err = run("user", "password", "personne", "--password", "peu-importe")
+    code, _, err = run("user", "password", "personne", "--password", "peu-importe-vraiment")
     assert code == 1 and "pas d'utilisateur « personne »" in err
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())  # rich wraps long lines
+
+
+def test_user_token_tokens_and_revoke(db_url: str, engine: Engine) -> None:
+    assert (
+        run("user", "create", "--role", "bench", "--name", "lucie", "--expires-days", "30")[0] == 0
+    )
+    code, out, err = run("user", "token", "Lucie", "--label", "scanner", "--expires-days", "7")
+    assert code == 0, err
+    token = out.strip().splitlines()[-1]
+    assert token.startswith("rms_") and "until 20" in err
+    code, out, _ = run("user", "tokens", "lucie")
+    assert code == 0 and "scanner" in out and "revoked" in out
+    assert "rms_" not in out and token[4:20] not in out
+    token_id = said(err).split("API token ")[1].split()[0]
+    settings = Settings(database_url=db_url, scheduler_enabled=False)
+    with TestClient(create_app(settings, engine=engine)) as client:
+        assert client.get("/api/v1/me", headers=auth(token)).status_code == 200
+        code, _, err = run("user", "revoke", token_id)
+        assert code == 0 and "revoked" in err
+        assert client.get("/api/v1/me", headers=auth(token)).status_code == 401
+    code, _, err = run("user", "revoke", "999999")
+    assert code == 1 and "Il n'y a pas de jeton d'API 999999" in said(err)
+    assert run("user", "revoke", str(2**63))[0] == 2  # refused by the parser, no crash
+
+
+def test_user_deactivate_signs_out_and_revokes(engine: Engine) -> None:
+    code, out, _ = run("user", "create", "--role", "bench", "--name", "lucie")
+    token = out.strip().splitlines()[-1]
+    code, _, err = run("user", "deactivate", "lucie")
+    assert code == 0 and "0 browser(s) signed out, 1 API token(s) revoked" in said(err)
+    with transaction(engine) as session, pytest.raises(Unauthorized):
+        accounts.authenticate_token(session, token)
+    code, _, err = run("user", "deactivate", "lucie")
+    assert code == 1 and "déjà désactivé" in said(err)
+
+
+def test_user_password_revokes_tokens_unless_told_to_keep_them(engine: Engine) -> None:
+    created = run("user", "create", "--role", "bench", "--name", "lucie")[1]
+    token = created.strip().splitlines()[-1]
+    code, _, err = run(
+        "user", "password", "lucie", "--password", "nouveau-mdp-2024", "--keep-tokens"
+    )
+    assert code == 0 and "its API tokens are kept" in said(err)
+    with transaction(engine) as session:
+        assert accounts.authenticate_token(session, token).username == "lucie"
+    code, _, err = run("user", "password", "lucie", "--password", "encore-un-mdp-2025")
+    assert code == 0 and "1 API token(s) revoked" in said(err)
+    with transaction(engine) as session, pytest.raises(Unauthorized):
+        accounts.authenticate_token(session, token)
+    code, _, err = run(
+        "user", "create", "--role", "bench", "--name", "marc", "--password", "password1234"
+    )
+    assert code == 1 and "trop courant" in said(err)
