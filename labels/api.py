@@ -8,11 +8,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from db.bounds import INT32_MAX, RowId
 from db.models import Device
 from labels import layouts, scan, service
 from labels import output as label_files
 from labels.layouts import SheetLayout, ThermalLayout
 from remise.api.schemas import CatalogueDevice, DeviceRead, device_for
+from remise.api.scope import DeviceScope
 from remise.auth import Actor, Permission
 from remise.deps import SessionDep, WriteSessionDep, get_settings, require
 from remise.i18n import translate
@@ -43,13 +45,15 @@ class LabelSelection(BaseModel):
     codes: list[Annotated[str, Field(max_length=40)]] = Field(
         default_factory=list, max_length=service.MAX_LABELS, description="device codes, in order"
     )
-    batch_id: int | None = Field(default=None, description="every device of this batch")
+    batch_id: RowId | None = Field(default=None, description="every device of this batch")
     unlabelled_only: bool = Field(default=False, description="skip devices already labelled")
 
 
 class SheetRequest(LabelSelection):
     format: str = Field(default="a4-3x8", max_length=41)
-    start: int = Field(default=1, ge=1, description="position of the first label, 1 = top left")
+    start: int = Field(
+        default=1, ge=1, le=INT32_MAX, description="position of the first label, 1 = top left"
+    )
 
 
 class RollRequest(LabelSelection):
@@ -180,7 +184,7 @@ def scan_to_open(
     """The one device a scan names: its code (any case), serial, IMEI or asset tag.
 
     404 if nothing matches (or the code is mistyped), 409 listing the devices if several do.
+    A partner structure finds a device on offer by its code only, and the devices it holds
+    also by their serial, IMEI or asset tag; anything else is the 404 of an unknown value.
     """
-    structure_id = actor.structure_id if actor.is_structure else None
-    device = scan.resolve(session, text, structure_id=structure_id)
-    return device_for(actor, device)
+    return device_for(actor, scan.resolve(session, text, scope=DeviceScope.of(actor)))

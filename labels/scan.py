@@ -9,15 +9,13 @@ devices it could be.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import func
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
-from db import codes, devices
-from db.enums import Status
+from db import codes
 from db.errors import N_, Conflict, Invalid, NotFound
 from db.models import Device
+from remise.api.scope import STAFF, DeviceScope
 
 MAX_LISTED = 20
 # What an AZERTY computer shows for the keys a QWERTY-configured scanner meant.
@@ -51,54 +49,36 @@ def clean(text: str) -> str:
     return "".join(ch for ch in text if ch.isprintable()).strip()
 
 
-def _by_code(session: Session, text: str) -> list[Device]:
-    if not codes.is_valid(text):
+def _where(session: Session, condition: ColumnElement[bool] | None) -> list[Device]:
+    if condition is None:
         return []
-    code = codes.parse(text)
-    return list(session.exec(select(Device).where(col(Device.code) == code)).all())
+    return list(session.exec(select(Device).where(condition).order_by(col(Device.id))).all())
 
 
-def _by_identifiers(session: Session, text: str) -> list[Device]:
-    found = {d.id: d for d in devices.by_serial(session, text)}
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) == 15 and len(digits) >= len(text.replace(" ", "").replace("-", "")):
-        found |= {d.id: d for d in devices.by_imei(session, digits)}
-    tag = text.upper()
-    tagged = session.exec(select(Device).where(func.upper(Device.asset_tag) == tag)).all()
-    found |= {d.id: d for d in tagged}
-    return [found[key] for key in sorted(found, key=lambda k: k or 0)]
+def _candidates(session: Session, text: str, scope: DeviceScope) -> list[Device]:
+    return _where(session, scope.by_code(text)) or _where(session, scope.by_identifier(text))
 
 
-def _candidates(session: Session, text: str) -> list[Device]:
-    return _by_code(session, text) or _by_identifiers(session, text)
-
-
-def _visible(found: Sequence[Device], structure_id: int | None) -> list[Device]:
-    if structure_id is None:
-        return list(found)
-    return [
-        d for d in found if d.status == Status.AVAILABLE.value or d.structure_id == structure_id
-    ]
-
-
-def candidates(session: Session, text: str, *, structure_id: int | None = None) -> list[Device]:
-    """Every device `text` could name, trying a keyboard-layout mix-up if nothing matches."""
+def candidates(session: Session, text: str, *, scope: DeviceScope = STAFF) -> list[Device]:
+    """Every device `text` could name within `scope`, trying a keyboard-layout mix-up too."""
     text = clean(text)
     if not text:
         raise NothingScanned()
-    found = _visible(_candidates(session, text), structure_id)
+    found = _candidates(session, text, scope)
     fixed = text.translate(_AZERTY_TO_QWERTY)
     if not found and fixed != text:
-        found = _visible(_candidates(session, fixed), structure_id)
+        found = _candidates(session, fixed, scope)
     return found
 
 
-def resolve(session: Session, text: str, *, structure_id: int | None = None) -> Device:
-    """The one device `text` names (a structure sees only its own and available devices).
+def resolve(session: Session, text: str, *, scope: DeviceScope = STAFF) -> Device:
+    """The one device `text` names within `scope` (see `remise.api.scope`).
 
     Raises NothingScanned, NoMatch or MistypedCode (not found), AmbiguousScan (several).
+    What `scope` hides is never matched, so it fails exactly as a value that exists
+    nowhere: the hints depend on the text alone.
     """
-    found = candidates(session, text, structure_id=structure_id)
+    found = candidates(session, text, scope=scope)
     shown = clean(text)[:60]
     if len(found) == 1:
         return found[0]

@@ -2,47 +2,29 @@
 
 A structure user sees the devices on offer (`available`) and those its own
 structure holds; any other device answers 404, exactly as if it did not exist.
+What it may search by, and read of a history, is ruled in `remise.api.scope` and
+`remise.api.schemas`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, false, func, or_
-from sqlmodel import col, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from db import codes, devices, ledger, lifecycle
 from db.enums import Category, Status
-from db.models import Device
-from remise.api.schemas import (
-    PUBLIC_FIELDS,
-    CatalogueDevice,
-    DevicePage,
-    DeviceRead,
-    EventRead,
-    device_for,
-)
+from db.models import Device, LedgerEvent, User
+from remise.api.schemas import CatalogueDevice, DevicePage, DeviceRead, EventRead, device_for
+from remise.api.scope import DeviceScope
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, require
+from remise.deps import IdQuery, OffsetQuery, SessionDep, require
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 MAX_PAGE = 500
-
-
-def _visible_to(actor: Actor) -> ColumnElement[bool]:
-    if not actor.is_structure:
-        return ~false()
-    return or_(
-        col(Device.status) == Status.AVAILABLE.value,
-        col(Device.structure_id) == actor.structure_id,
-    )
-
-
-def _holds(actor: Actor, device: Device) -> bool:
-    return not actor.is_structure or device.structure_id == actor.structure_id
 
 
 def visible_device(
@@ -52,20 +34,9 @@ def visible_device(
 ) -> Device:
     """The device `code` names, if this actor may see it (404 otherwise)."""
     device = devices.by_code(session, code)
-    if actor.is_structure and not (_holds(actor, device) or device.status == Status.AVAILABLE):
+    if not DeviceScope.of(actor).may_see(device):
         raise devices.DeviceNotFound(code=codes.display(device.code))
     return device
-
-
-def _search(q: str) -> ColumnElement[bool]:
-    text = q.strip().lower()
-    matches = [
-        func.lower(column).contains(text, autoescape=True)
-        for column in (Device.serial, Device.imei, Device.brand, Device.model, Device.asset_tag)
-    ]
-    if codes.is_valid(q):
-        matches.append(col(Device.code) == codes.parse(q))
-    return or_(*matches)
 
 
 @router.get("", response_model=DevicePage)
@@ -75,15 +46,21 @@ def list_devices(
     status: Status | None = None,
     category: Category | None = None,
     grade: Annotated[str | None, Query(max_length=8)] = None,
-    batch_id: int | None = None,
+    batch_id: IdQuery = None,
     q: Annotated[
         str | None, Query(max_length=120, description="code, serial, IMEI, brand…")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> DevicePage:
-    """Devices, newest first, filtered by status, category, grade and free text."""
-    where = [_visible_to(actor)]
+    """Devices, newest first, filtered by status, category, grade and free text.
+
+    Staff search codes, brands, models, serials, IMEIs and asset tags (substrings); a
+    partner structure searches codes, brands and models, and the exact serial, IMEI or
+    asset tag of the devices it holds.
+    """
+    scope = DeviceScope.of(actor)
+    where = [scope.visible()]
     if status:
         where.append(col(Device.status) == status.value)
     if category:
@@ -93,7 +70,7 @@ def list_devices(
     if batch_id is not None and not actor.is_structure:
         where.append(col(Device.batch_id) == batch_id)
     if q and q.strip():
-        where.append(_search(q))
+        where.append(scope.search(q))
     total = session.exec(select(func.count()).select_from(Device).where(*where)).one()
     rows = session.exec(
         select(Device).where(*where).order_by(col(Device.id).desc()).limit(limit).offset(offset)
@@ -111,26 +88,32 @@ def get_device(
     return device_for(actor, device)
 
 
-def _public(payload: dict[str, Any]) -> dict[str, Any]:
-    changes = payload.get("changes", {})
-    return {"changes": {k: v for k, v in changes.items() if k in PUBLIC_FIELDS}}
-
-
 @router.get("/{code}/history", response_model=list[EventRead])
 def device_history(
     session: SessionDep,
     device: Annotated[Device, Depends(visible_device)],
     actor: Annotated[Actor, Depends(require(Permission.DEVICES_HISTORY))],
 ) -> list[EventRead]:
-    """The device's ledger events, oldest first (a structure sees only its own devices')."""
-    if not _holds(actor, device):
+    """The device's ledger events, oldest first.
+
+    A structure reads only the devices it holds, without the hidden fields, and sees
+    the staff's actions signed by Remise (see `EventRead.for_structure`).
+    """
+    if not DeviceScope.of(actor).holds(device):
         raise devices.DeviceNotFound(code=codes.display(device.code))
     assert device.id is not None
-    events = []
-    for row in ledger.history(session, device.id):
-        payload = orjson.loads(row.payload)
-        events.append(EventRead.of(row, _public(payload) if actor.is_structure else payload))
-    return events
+    rows = ledger.history(session, device.id)
+    if not actor.is_structure:
+        return [EventRead.for_staff(row) for row in rows]
+    return _for_structure(session, actor, rows)
+
+
+def _for_structure(session: Session, actor: Actor, rows: list[LedgerEvent]) -> list[EventRead]:
+    users = select(User.username).where(col(User.structure_id) == actor.structure_id)
+    own = frozenset(session.exec(users).all()) if actor.structure_id is not None else frozenset()
+    return [
+        EventRead.for_structure(row, structure_id=actor.structure_id, own_users=own) for row in rows
+    ]
 
 
 class LostReport(BaseModel):

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+import orjson
+from pydantic import BaseModel, Field
 
 from db import codes
 from db.models import Device, LedgerEvent
-
-# What a partner structure may see of a device: no donor, batch or asset data.
-PUBLIC_FIELDS = frozenset(
-    {"code", "category", "brand", "model", "status", "grade", "price_cents", "structure_id"}
-)
 
 
 class CatalogueDevice(BaseModel):
@@ -59,19 +55,60 @@ class DevicePage(BaseModel):
     offset: int
 
 
+# What a partner structure reads of a device's events, a whitelist: the catalogue
+# fields an event changed, its own structure's id, and the kind of part replaced.
+# The rest (serial, IMEI, asset tag, batch, pickup site, attributes and probed
+# specs, file digests, run and snapshot ids, comments, notes, step values, flags and
+# what they found, collectors) may name a person, the donor or a hidden identifier.
+PUBLIC_FIELDS = frozenset(CatalogueDevice.model_fields) - {"code_display"}
+PUBLIC_EXTRAS = frozenset({"part"})
+# Who a structure reads as the actor of an event not done by one of its own users.
+NEUTRAL_ACTOR = "Remise"
+
+
+def _shown_to(structure_id: int | None, field: str, change: list[Any]) -> bool:
+    if field == "structure_id":  # another structure's id says who held it before
+        return all(value is None or value == structure_id for value in change)
+    return field in PUBLIC_FIELDS
+
+
+def structure_payload(payload: dict[str, Any], structure_id: int | None) -> dict[str, Any]:
+    """The part of an event's payload a structure may read (see PUBLIC_FIELDS)."""
+    changes = payload.get("changes", {})
+    shown = {k: v for k, v in changes.items() if _shown_to(structure_id, k, v)}
+    return {"changes": shown, **{k: v for k, v in payload.items() if k in PUBLIC_EXTRAS}}
+
+
 class EventRead(BaseModel):
     seq: int
     at: str
-    actor: str
+    actor: str = Field(
+        description=f"who did it; “{NEUTRAL_ACTOR}” when a partner structure reads an event "
+        "not done by one of its own users"
+    )
     type: str
     payload: dict[str, Any]
-    hash: str
+    hash: str | None = Field(
+        description="the ledger row's hash; none for a partner structure, since the hash of "
+        "known fields would let it test guesses of the hidden ones"
+    )
 
     @classmethod
-    def of(cls, row: LedgerEvent, payload: dict[str, Any]) -> EventRead:
+    def for_staff(cls, row: LedgerEvent) -> EventRead:
+        """The event whole, as the ledger holds it."""
+        payload = orjson.loads(row.payload)
         return cls(
             seq=row.seq, at=row.at, actor=row.actor, type=row.type, payload=payload, hash=row.hash
         )
+
+    @classmethod
+    def for_structure(
+        cls, row: LedgerEvent, *, structure_id: int | None, own_users: frozenset[str]
+    ) -> EventRead:
+        """The event as a structure reads it: its own users named, no hidden field."""
+        payload = structure_payload(orjson.loads(row.payload), structure_id)
+        actor = row.actor if row.actor in own_users else NEUTRAL_ACTOR
+        return cls(seq=row.seq, at=row.at, actor=actor, type=row.type, payload=payload, hash=None)
 
 
 class VerificationRead(BaseModel):

@@ -275,8 +275,10 @@ def test_a_structure_scans_only_what_it_may_see(
     client: TestClient, engine: Engine, scanned: dict[str, str]
 ) -> None:
     structure = auth(make_token(engine, role=Role.STRUCTURE, structure="Centre social"))
-    offered = client.get("/api/v1/scan/OFFER-1", headers=structure)
+    offered = client.get(f"/api/v1/scan/{scanned['offered']}", headers=structure)
     assert offered.status_code == 200 and "serial" not in offered.json()
+    # an offered device's serial is not public: the structure holds no such device
+    assert client.get("/api/v1/scan/OFFER-1", headers=structure).status_code == 404
     hidden = client.get(f"/api/v1/scan/{scanned['phone']}", headers=structure)
     assert hidden.status_code == 404
 
