@@ -22,6 +22,12 @@ import orjson
 
 GENESIS_HASH = "0" * 64
 _SORTED = orjson.OPT_SORT_KEYS
+# What a payload may hold, for validators at the edge (`db.jsonvalue`) to refuse the rest
+# before it gets here: orjson encodes integers of 64 bits and nests at most 254 levels
+# (signed 64 bits, as the database's BIGINT, is the range kept).
+MIN_INT = -(2**63)
+MAX_INT = 2**63 - 1
+MAX_NESTING = 254
 
 
 class NotCanonical(ValueError):

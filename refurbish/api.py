@@ -21,7 +21,7 @@ from refurbish.models import (
     StepView,
 )
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, get_settings, require
+from remise.deps import IdPath, IdQuery, SessionDep, get_settings, require
 from remise.errors import locale_of
 from remise.idempotency import IdempotencyDep, fingerprint
 from remise.settings import Settings
@@ -40,7 +40,7 @@ class PhotoRead(BaseModel):
 
 @router.get("/checklists/{category}", response_model=ChecklistRead)
 def get_checklist(
-    category: Category, session: SessionDep, _actor: ChecklistReader, version: int | None = None
+    category: Category, session: SessionDep, _actor: ChecklistReader, version: IdQuery = None
 ) -> ChecklistRead:
     """The category's current checklist, or an older `version`."""
     return queries.checklist_view(service.shown_template(session, category, version))
@@ -80,24 +80,41 @@ def device_runs(code: str, request: Request, session: SessionDep, _actor: Worker
 
 
 @router.get("/runs/{run_id}", response_model=RunRead)
-def get_run(run_id: int, request: Request, session: SessionDep, _actor: Worker) -> RunRead:
+def get_run(run_id: IdPath, request: Request, session: SessionDep, _actor: Worker) -> RunRead:
     """The run with every step of its checklist: definition, value, state."""
     return queries.run_view(session, service.run(session, run_id), locale_of(request))
 
 
 @router.put("/runs/{run_id}/steps/{key}", response_model=StepView)
 def record_step(
-    run_id: int, key: str, body: StepRecord, request: Request, session: SessionDep, actor: Worker
+    run_id: IdPath,
+    key: str,
+    body: StepRecord,
+    request: Request,
+    session: SessionDep,
+    actor: Worker,
+    settings: SettingsDep,
 ) -> StepView:
-    """Record a step's value (again, if need be); each recording is a ledger event."""
-    service.record_step(session, actor, run_id=run_id, key=key, value=body.value, note=body.note)
+    """Record a step's value (again, if need be); each recording is a ledger event.
+
+    A photo step takes the `photo` reference that POST /runs/{id}/photos answered.
+    """
+    service.record_step(
+        session,
+        actor,
+        run_id=run_id,
+        key=key,
+        value=body.value,
+        note=body.note,
+        data_dir=settings.data_dir,
+    )
     view = queries.run_view(session, service.run(session, run_id), locale_of(request))
     return next(step for step in view.steps if step.key == key)
 
 
 @router.post("/runs/{run_id}/parts", response_model=RunRead, status_code=201)
 def replace_part(
-    run_id: int,
+    run_id: IdPath,
     body: PartReplaced,
     request: Request,
     session: SessionDep,
@@ -115,7 +132,7 @@ def replace_part(
 
 @router.post("/runs/{run_id}/finish", response_model=RunRead)
 def finish_run(
-    run_id: int,
+    run_id: IdPath,
     body: RunFinish,
     request: Request,
     session: SessionDep,
@@ -135,21 +152,22 @@ def finish_run(
 
 
 @router.post("/runs/{run_id}/photos", response_model=PhotoRead, status_code=201)
-async def add_photo(
-    run_id: int,
+def add_photo(
+    run_id: IdPath,
     session: SessionDep,
     _actor: Worker,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo")],
 ) -> PhotoRead:
-    """Keep a photo for the run; record its `photo` reference in a photo step."""
-    service.run(session, run_id)
-    name = photos.keep(settings.data_dir, run_id, await file.read(photos.MAX_PHOTO_BYTES + 1))
+    """Keep a photo for the open run, re-encoded as a JPEG without metadata (GPS…); record
+    its `photo` reference in a photo step. 409 once the run is finished."""
+    service.open_run(session, run_id)
+    name = photos.keep(settings.data_dir, run_id, file.file.read(photos.MAX_PHOTO_BYTES + 1))
     return PhotoRead(photo=name, url=f"/api/v1/photos/{name}")
 
 
 @router.get("/photos/run-{run_id}/{name}", response_class=FileResponse)
-def get_photo(run_id: int, name: str, _actor: Worker, settings: SettingsDep) -> FileResponse:
+def get_photo(run_id: IdPath, name: str, _actor: Worker, settings: SettingsDep) -> FileResponse:
     """A photo kept for a run."""
     path = photos.path_of(settings.data_dir, run_id, name)
     return FileResponse(path)

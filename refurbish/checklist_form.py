@@ -4,6 +4,7 @@ changed steps recorded, so that a form with one bad value saves nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import Session
 
@@ -29,11 +30,19 @@ def _parsed(step: checklists.Step, entry: Entry) -> object:
     return checklists.normalise(step, checklists.from_text(step, entry.text))
 
 
-def record_form(session: Session, actor: Actor, *, run_id: int, entries: dict[str, Entry]) -> int:
+def record_form(
+    session: Session,
+    actor: Actor,
+    *,
+    run_id: int,
+    entries: dict[str, Entry],
+    data_dir: Path | None = None,
+) -> int:
     """Record each step whose value or note changed; returns how many.
 
     An empty value leaves its step as it was. Raises ChecklistInvalid (nothing
     recorded) with `errors`, one message per step key, if any value does not suit.
+    Photo steps name photos kept under `data_dir` (see `service.record_step`).
     """
     found = service.run(session, run_id)
     template = service.template_of_run(session, found)
@@ -58,5 +67,7 @@ def record_form(session: Session, actor: Actor, *, run_id: int, entries: dict[st
         error.extra = {"errors": problems}
         raise error
     for key, value, note in changed:
-        service.record_step(session, actor, run_id=run_id, key=key, value=value, note=note)
+        service.record_step(
+            session, actor, run_id=run_id, key=key, value=value, note=note, data_dir=data_dir
+        )
     return len(changed)

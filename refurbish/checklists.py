@@ -8,6 +8,7 @@ follow what refurbishing workshops check on a computer or a phone.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -34,6 +35,10 @@ class State(StrEnum):
 
 
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,47}$")]
+# Beyond 10^15 a float keeps no exact units and no bench measures anything that large:
+# the bound of a step's range and of a value recorded (the ledger would refuse 1e308).
+MAX_MEASURE = 10**15
+Bound = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_MEASURE, le=MAX_MEASURE)]
 
 
 class Text(BaseModel):
@@ -61,8 +66,8 @@ class Step(BaseModel):
     kind: Kind
     required: bool = False
     unit: str | None = Field(default=None, max_length=20)
-    min: float | None = None
-    max: float | None = None
+    min: Bound | None = None
+    max: Bound | None = None
     options: tuple[Option, ...] = ()
 
     @model_validator(mode="after")
@@ -128,6 +133,13 @@ def normalise(step: Step, value: Any) -> Any:
         return value
     if step.kind == Kind.MEASURE:  # ints, or decimal strings: the ledger holds no floats
         number = _number(value)
+        if not math.isfinite(number) or abs(number) > MAX_MEASURE:
+            raise BadValue(
+                N_("this is no measure in %(unit)s (the step passes from %(min)s to %(max)s)"),
+                unit=step.unit,
+                min=bound_text(step.min),
+                max=bound_text(step.max),
+            )
         return int(number) if number.is_integer() else f"{number:.6g}"
     if step.kind == Kind.CHOICE:
         keys = [o.key for o in step.options]
@@ -137,6 +149,13 @@ def normalise(step: Step, value: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise BadValue(N_("some text is expected"))
     return value.strip()[:2000]
+
+
+def bound_text(value: float | None) -> str:
+    """A range bound as a volunteer reads it: 60, 3.5, or … when there is none."""
+    if value is None:
+        return "…"
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 YES = frozenset({"oui", "o", "yes", "y", "true", "vrai", "1", "ok"})

@@ -98,7 +98,13 @@ def step_command(
         step = service.template_of_run(session, service.run(session, run_id)).step(key)
         parsed = checklists.from_text(step, value) if step is not None else value
         row = service.record_step(
-            session, _actor(), run_id=run_id, key=key, value=parsed, note=note
+            session,
+            _actor(),
+            run_id=run_id,
+            key=key,
+            value=parsed,
+            note=note,
+            data_dir=settings.data_dir,
         )
         state = row.state
     out.print(f"{key}: {value} → {state}")

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
+from db.jsonvalue import JsonScalar
 from refurbish.checklists import Kind, State
 
 
@@ -153,8 +154,9 @@ class ChecklistRead(BaseModel):
 
 
 class StepRecord(BaseModel):
-    value: Any = Field(
-        description="true/false, a number in the step's unit, an option's key, or text"
+    value: JsonScalar = Field(
+        description="true/false, a number in the step's unit, an option's key, text, or the "
+        "`photo` reference that POST /runs/{id}/photos answered"
     )
     note: str | None = Field(default=None, max_length=2000)
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from db import codes, devices, ledger
@@ -174,6 +175,12 @@ def history(session: Session, device: Device, wording: _Wording) -> list[History
     return [wording.line(row) for row in reversed(rows)]
 
 
+OLD_SNAPSHOT = N_(
+    "This reading was stored before Remise checked readings more strictly and holds a "
+    "value it no longer accepts: probe the device again."
+)
+
+
 def probe_view(session: Session, code: str, translate: Any) -> ProbeView:
     """The newest snapshot as lines, and every flag, with a version that changes with them."""
     snapshots = probing.snapshots_of(session, code)
@@ -182,10 +189,16 @@ def probe_view(session: Session, code: str, translate: Any) -> ProbeView:
     version = f"{newest.id if newest else 0}-{len(flags)}-{sum(1 for f in flags if f.open)}"
     view = ProbeView(version=version)
     if newest is not None:
-        taken = Snapshot.model_validate(newest.body)
         view.taken_at, view.taken_by = newest.taken_at, newest.taken_by
-        view.rows = summary.rows(taken, translate)
-        view.warnings = list(taken.warnings)
+        # Stored before today's stricter schema, a snapshot may hold a value it now
+        # refuses: say so rather than fail the device page.
+        try:
+            taken = Snapshot.model_validate(newest.body)
+        except ValidationError:
+            view.warnings = [translate(OLD_SNAPSHOT)]
+        else:
+            view.rows = summary.rows(taken, translate)
+            view.warnings = list(taken.warnings)
     view.flags = [
         {"open": f.open, "message": probing.message_of(f), "resolution": f.resolution}
         for f in flags

@@ -10,7 +10,7 @@ from refurbish import probing
 from refurbish.hardware.snapshot import Snapshot
 from refurbish.models import DeviceFlag, FlagRead, FlagResolve, SnapshotAnswer
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, require
+from remise.deps import IdPath, SessionDep, require
 from remise.errors import locale_of
 from remise.i18n import localise
 
@@ -55,7 +55,7 @@ def device_flags(
 
 @router.post("/flags/{flag_id}/resolve", response_model=FlagRead)
 def resolve_flag(
-    flag_id: int, body: FlagResolve, request: Request, session: SessionDep, actor: Resolver
+    flag_id: IdPath, body: FlagResolve, request: Request, session: SessionDep, actor: Resolver
 ) -> FlagRead:
     """Close a flag with a comment saying what was found (coordinator)."""
     flag = probing.resolve_flag(session, actor, flag_id=flag_id, comment=body.comment)

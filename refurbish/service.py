@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,8 +23,8 @@ from db.enums import STATUS_LABELS, Category, Status
 from db.errors import N_, Message
 from db.events import EventType
 from db.models import Device
-from refurbish import checklists
-from refurbish.checklists import State, Template
+from refurbish import checklists, photos
+from refurbish.checklists import Kind, State, Template
 from refurbish.errors import (
     BadStepValue,
     ChecklistVersionNotFound,
@@ -212,6 +213,13 @@ def _writable(found: RefurbishmentRun) -> None:
         raise RunClosed(id=found.id, outcome=label)
 
 
+def open_run(session: Session, run_id: int) -> RefurbishmentRun:
+    """The run, while it takes steps, parts and photos; raises RunNotFound, RunClosed."""
+    found = run(session, run_id)
+    _writable(found)
+    return found
+
+
 def template_of_run(session: Session, found: RefurbishmentRun) -> Template:
     row = session.get(ChecklistTemplate, found.template_id)
     assert row is not None
@@ -224,20 +232,28 @@ def steps_of(session: Session, run_id: int) -> dict[str, RunStep]:
 
 
 def record_step(
-    session: Session, actor: Actor, *, run_id: int, key: str, value: Any, note: str | None
+    session: Session,
+    actor: Actor,
+    *,
+    run_id: int,
+    key: str,
+    value: Any,
+    note: str | None,
+    data_dir: Path | None = None,
 ) -> RunStep:
     """Record (or re-record) one step of an open run, judged against its checklist.
 
+    A photo step's value must be the reference of a photo kept for this run under
+    `data_dir` (`photos.keep`); without a `data_dir`, photo steps are refused.
     Raises RunClosed, UnknownStep, BadStepValue.
     """
-    found = run(session, run_id)
-    _writable(found)
+    found = open_run(session, run_id)
     template = template_of_run(session, found)
     step = template.step(key)
     if step is None:
         keys = ", ".join(s.key for s in template.steps)
         raise UnknownStep(run=run_id, key=key[:48], keys=keys)
-    stored = _normalised(step, value)
+    stored = _normalised(step, value, run_id=run_id, data_dir=data_dir)
     state = checklists.judge(step, stored)
     row = steps_of(session, run_id).get(key)
     before = row.value if row is not None else None
@@ -264,13 +280,18 @@ def record_step(
     return row
 
 
-def _normalised(step: checklists.Step, value: Any) -> Any:
+def _normalised(step: checklists.Step, value: Any, *, run_id: int, data_dir: Path | None) -> Any:
+    """The value as stored; BadStepValue, with the reason as the error of field `value`."""
     try:
-        return checklists.normalise(step, value)
+        stored = checklists.normalise(step, value)
+        if step.kind == Kind.PHOTO and not (data_dir and photos.is_kept(data_dir, run_id, stored)):
+            raise checklists.BadValue(N_("a photo sent for run %(run)s is expected"), run=run_id)
     except checklists.BadValue as exc:
-        raise BadStepValue(
-            value=str(value)[:60], step=step.label, reason=Message(exc.reason, exc.params)
-        ) from exc
+        reason = Message(exc.reason, exc.params)
+        error = BadStepValue(value=str(value)[:60], step=step.label, reason=reason)
+        error.extra = {"errors": [{"field": "value", "message": reason}]}
+        raise error from exc
+    return stored
 
 
 def replace_part(session: Session, actor: Actor, *, run_id: int, data: PartReplaced) -> PartChange:
@@ -382,17 +403,11 @@ def _why_blocking(step: checklists.Step, row: RunStep | None) -> Message:
                 "step": step.label,
                 "value": row.value,
                 "unit": step.unit,
-                "min": _bound(step.min),
-                "max": _bound(step.max),
+                "min": checklists.bound_text(step.min),
+                "max": checklists.bound_text(step.max),
             },
         )
     return Message(N_("%(step)s (failed)"), {"step": step.label})
-
-
-def _bound(value: float | None) -> str:
-    if value is None:
-        return "…"
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _harvest(session: Session, found: RefurbishmentRun, data: RunFinish) -> None:

@@ -18,7 +18,7 @@ from refurbish import checklist_form, page, photos, service
 from refurbish.checklists import Kind
 from refurbish.models import HarvestedPartIn, PartKind, RunFinish
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, get_settings
+from remise.deps import IdPath, SessionDep, get_settings
 from remise.i18n import translate
 from remise.pages import Csrf, FormDep, page_locale, page_require, redirect, render, said
 
@@ -96,20 +96,22 @@ def _photos(request: Request, form: FormData, run_id: int) -> dict[str, str]:
 
 @router.post("/bench/runs/{run_id}/checklist", dependencies=[Csrf])
 def save_checklist(
-    run_id: int, request: Request, session: SessionDep, actor: Worker, form: FormDep
+    run_id: IdPath, request: Request, session: SessionDep, actor: Worker, form: FormDep
 ) -> Response:
     """Save the checklist: every step checked, the changed ones recorded, or none."""
     code = page.run_code(session, run_id)
     entries = _entries(form)
-    try:
-        template = service.template_of_run(session, service.run(session, run_id))
+    try:  # a finished run keeps no photo: checked before any is stored
+        template = service.template_of_run(session, service.open_run(session, run_id))
         for key, name in _photos(request, form, run_id).items():
             step = template.step(key)
             if step is not None and step.kind == Kind.PHOTO:
                 entries[key] = checklist_form.Entry(
                     text=name, note=entries.get(key, checklist_form.Entry()).note
                 )
-        saved = checklist_form.record_form(session, actor, run_id=run_id, entries=entries)
+        saved = checklist_form.record_form(
+            session, actor, run_id=run_id, entries=entries, data_dir=get_settings(request).data_dir
+        )
     except checklist_form.ChecklistInvalid as exc:
         session.rollback()
         typed = {key: entry.text for key, entry in entries.items()}
@@ -148,7 +150,7 @@ def _parts(text: str) -> list[HarvestedPartIn]:
 
 @router.post("/bench/runs/{run_id}/finish", dependencies=[Csrf])
 def finish(
-    run_id: int, request: Request, session: SessionDep, actor: Worker, form: FormDep
+    run_id: IdPath, request: Request, session: SessionDep, actor: Worker, form: FormDep
 ) -> Response:
     """Close the run with its outcome; what still blocks it is listed on the page."""
     code = page.run_code(session, run_id)

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from db.jsonvalue import Count
+
 _FIELD = re.compile(r"^(?P<key>[A-Za-z][^:]{1,60}):\s+(?P<value>.+)$")
 _ATTRIBUTE = re.compile(
     r"^\s*(?P<id>\d{1,3})\s+(?P<name>\S+)\s+\S+\s+\d+\s+\d+\s+\S+\s+\S+\s+(?P<raw>.+)$"
@@ -27,15 +29,15 @@ REALLOCATED, POWER_ON_HOURS, PENDING = 5, 9, 197
 class SmartReport(BaseModel):
     model: str | None = None
     serial: str | None = None
-    capacity_bytes: int | None = None
-    rotation_rpm: int | None = None  # 0: solid state
+    capacity_bytes: Count | None = None
+    rotation_rpm: Count | None = None  # 0: solid state
     nvme: bool = False
     passed: bool | None = None  # the overall self-assessment
-    reallocated_sectors: int | None = None
-    pending_sectors: int | None = None
-    power_on_hours: int | None = None
-    percentage_used: int | None = None  # NVMe wear
-    critical_warning: int | None = None  # NVMe, a bit field
+    reallocated_sectors: Count | None = None
+    pending_sectors: Count | None = None
+    power_on_hours: Count | None = None
+    percentage_used: Count | None = None  # NVMe wear
+    critical_warning: Count | None = None  # NVMe, a bit field
 
 
 def _digits(text: str) -> int | None:

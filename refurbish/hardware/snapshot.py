@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from db.jsonvalue import CanonicalInt, Count, decimal_text
 from refurbish.hardware.records import Record
 from refurbish.hardware.smart import SmartReport
 
@@ -43,78 +45,90 @@ _DMI_LONGEST_FIRST = sorted(_DMI_FIELDS, key=len, reverse=True)
 _NOT_DISKS = re.compile(r"^(loop|ram|zram|sr|fd|dm-|md|nbd)")
 
 
+# Bounds of what a bench station may send (POST /api/v1/devices/{code}/snapshots): far
+# above what hardware reports, so that only a broken or hostile client meets them.
+Text = Annotated[str, Field(max_length=500)]
+Source = Annotated[str, Field(max_length=20)]
+MAX_HEALTH_PERCENT = 1000  # a battery holding 10 × its design capacity is a lying firmware
+HealthPercent = Annotated[
+    str | None, decimal_text(0, MAX_HEALTH_PERCENT, places=2, example="87.50")
+]
+
+
 class System(BaseModel):
-    vendor: str | None = None
-    product: str | None = None
-    version: str | None = None
-    serial: str | None = None
-    chassis_type: int | None = None
-    chassis: str | None = None  # laptop, desktop, tablet… from the chassis type
+    vendor: Text | None = None
+    product: Text | None = None
+    version: Text | None = None
+    serial: Text | None = None
+    chassis_type: CanonicalInt | None = None
+    chassis: Text | None = None  # laptop, desktop, tablet… from the chassis type
 
 
 class Cpu(BaseModel):
-    model: str | None = None
-    cores: int | None = None  # logical CPUs
+    model: Text | None = None
+    cores: Count | None = None  # logical CPUs
 
 
 class Memory(BaseModel):
-    total_bytes: int | None = None
-    modules: list[dict[str, str]] = Field(default_factory=list)
+    total_bytes: Count | None = None
+    modules: list[dict[Annotated[str, Field(max_length=100)], Text]] = Field(
+        default_factory=list, max_length=64
+    )
 
 
 class Disk(BaseModel):
-    name: str
-    model: str | None = None
-    serial: str | None = None
-    size_bytes: int | None = None
-    kind: str = "unknown"  # hdd, ssd, nvme, unknown
-    bus: str | None = None  # ata, usb, nvme, scsi…
+    name: Text
+    model: Text | None = None
+    serial: Text | None = None
+    size_bytes: Count | None = None
+    kind: Text = "unknown"  # hdd, ssd, nvme, unknown
+    bus: Text | None = None  # ata, usb, nvme, scsi…
     removable: bool = False
-    rotation_rpm: int | None = None
+    rotation_rpm: Count | None = None
     smart: SmartReport | None = None
 
 
 class Battery(BaseModel):
-    name: str
-    manufacturer: str | None = None
-    model: str | None = None
-    serial: str | None = None
-    technology: str | None = None
-    unit: str | None = None  # "µWh" (energy) or "µAh" (charge)
-    design_capacity: int | None = None
-    full_capacity: int | None = None
-    health_percent: str | None = None  # full / design, 2 decimals, as text: no floats
-    cycle_count: int | None = None
-    status: str | None = None
+    name: Text
+    manufacturer: Text | None = None
+    model: Text | None = None
+    serial: Text | None = None
+    technology: Text | None = None
+    unit: Text | None = None  # "µWh" (energy) or "µAh" (charge)
+    design_capacity: CanonicalInt | None = None
+    full_capacity: CanonicalInt | None = None
+    health_percent: HealthPercent = None  # full / design, 2 decimals, as text: no floats
+    cycle_count: CanonicalInt | None = None
+    status: Text | None = None
 
 
 class Interface(BaseModel):
-    name: str
-    mac: str | None = None
+    name: Text
+    mac: Text | None = None
 
 
 class UsbDevice(BaseModel):
     """A phone or tablet plugged in over USB."""
 
-    vendor: str | None = None
-    model: str | None = None
-    serial: str | None = None
-    vendor_id: str | None = None
-    product_id: str | None = None
-    kind: str = "usb"  # android, apple, mtp
+    vendor: Text | None = None
+    model: Text | None = None
+    serial: Text | None = None
+    vendor_id: Text | None = None
+    product_id: Text | None = None
+    kind: Text = "usb"  # android, apple, mtp
 
 
 class Snapshot(BaseModel):
-    schema_version: int = SCHEMA
-    source: str = "live"  # live, udev-db
+    schema_version: CanonicalInt = SCHEMA
+    source: Source = "live"  # live, udev-db
     system: System = Field(default_factory=System)
     cpu: Cpu = Field(default_factory=Cpu)
     memory: Memory = Field(default_factory=Memory)
-    disks: list[Disk] = Field(default_factory=list)
-    batteries: list[Battery] = Field(default_factory=list)
-    network: list[Interface] = Field(default_factory=list)
-    phones: list[UsbDevice] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
+    disks: list[Disk] = Field(default_factory=list, max_length=64)
+    batteries: list[Battery] = Field(default_factory=list, max_length=16)
+    network: list[Interface] = Field(default_factory=list, max_length=64)
+    phones: list[UsbDevice] = Field(default_factory=list, max_length=32)
+    warnings: list[Text] = Field(default_factory=list, max_length=200)
 
 
 def _modalias(text: str) -> dict[str, str]:
@@ -236,10 +250,13 @@ def _int(record: Record, key: str) -> int | None:
 
 
 def health(full: int | None, design: int | None) -> str | None:
-    """full / design as a percentage with two decimals, as text; None without a design."""
+    """full / design as a percentage with two decimals, as text; None without a design, or
+    beyond what a battery can hold (MAX_HEALTH_PERCENT)."""
     if not full or not design:
         return None
     ratio = Decimal(full) * 100 / Decimal(design)
+    if not 0 <= ratio <= MAX_HEALTH_PERCENT:
+        return None
     return str(ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
@@ -266,7 +283,9 @@ def batteries_of(records: Sequence[Record], warnings: list[str]) -> list[Battery
             cycle_count=_int(record, "POWER_SUPPLY_CYCLE_COUNT"),
             status=record.get("POWER_SUPPLY_STATUS"),
         )
-        if battery.health_percent is None:
+        if battery.health_percent is None and full and design:
+            warnings.append(f"battery {battery.name}: implausible capacities, health unknown")
+        elif battery.health_percent is None:
             warnings.append(f"battery {battery.name}: no design capacity, health unknown")
         elif Decimal(battery.health_percent) > 100:
             warnings.append(f"battery {battery.name}: holds more than its design capacity")

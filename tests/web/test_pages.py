@@ -34,7 +34,7 @@ def make_user(engine: Engine, name: str, role: Role, *, structure_id: int | None
             ACTOR,
             username=name,
             role=role,
-            password=f"pw-{name}",
+            password=f"pw-{name}-tournesol",
             structure_id=structure_id,
         )
 
@@ -50,7 +50,7 @@ def sign_in(client: TestClient, name: str, *, next_path: str = "/") -> None:
         "/login",
         data={
             "username": name,
-            "password": f"pw-{name}",
+            "password": f"pw-{name}-tournesol",
             "next": next_path,
             "csrf_token": csrf_of(client),
         },
@@ -73,7 +73,7 @@ def test_the_session_cookie_is_httponly_and_samesite(client: TestClient, engine:
     make_user(engine, "lucie", Role.BENCH)
     answer = client.post(
         "/login",
-        data={"username": "lucie", "password": "pw-lucie", "csrf_token": csrf_of(client)},
+        data={"username": "lucie", "password": "pw-lucie-tournesol", "csrf_token": csrf_of(client)},
         follow_redirects=False,
     )
     cookie = answer.headers["set-cookie"]
@@ -93,7 +93,7 @@ def test_a_wrong_password_is_refused_in_french(client: TestClient, engine: Engin
 
 def test_a_form_without_its_csrf_token_is_refused(client: TestClient, engine: Engine) -> None:
     make_user(engine, "lucie", Role.BENCH)
-    refused = client.post("/login", data={"username": "lucie", "password": "pw-lucie"})
+    refused = client.post("/login", data={"username": "lucie", "password": "pw-lucie-tournesol"})
     assert refused.status_code == 403
     assert "rechargez la page" in refused.text
     sign_in(client, "lucie")
@@ -118,7 +118,7 @@ def test_expired_sessions_let_nobody_in_and_are_forgotten(engine: Engine) -> Non
     make_user(engine, "lucie", Role.BENCH)
     long_ago = datetime(2020, 1, 1, tzinfo=UTC)
     with transaction(engine) as session:
-        actor = accounts.authenticate_password(session, "lucie", "pw-lucie")
+        actor = accounts.authenticate_password(session, "lucie", "pw-lucie-tournesol")
         token = accounts.open_web_session(
             session, actor, lifetime=timedelta(hours=12), clock=lambda: long_ago
         )
@@ -349,15 +349,16 @@ def test_guessing_a_password_is_stopped_after_five_tries(
 
     assert [attempt(f"guess-{n}") for n in range(5)] == [401] * 5
     locked = client.post(
-        "/login", data={"username": "Lucie", "password": "pw-lucie", "csrf_token": csrf_of(client)}
+        "/login",
+        data={"username": "Lucie", "password": "pw-lucie-tournesol", "csrf_token": csrf_of(client)},
     )
     assert locked.status_code == 429  # even the right password, while locked
     assert "Réessayez dans 15 min" in locked.text
-    assert attempt("pw-lucie", name="autre") == 401  # other users are not locked
+    assert attempt("pw-lucie-tournesol", name="autre") == 401  # other users are not locked
     with transaction(engine) as session:  # a quarter of an hour later
         later = datetime.now(UTC) + timedelta(minutes=15, seconds=1)
         actor = accounts.sign_in(
-            session, "lucie", "pw-lucie", address="testclient", clock=lambda: later
+            session, "lucie", "pw-lucie-tournesol", address="testclient", clock=lambda: later
         )
         assert actor.username == "lucie"
         left = session.exec(select(LoginFailure.username)).all()
@@ -370,14 +371,42 @@ def test_a_right_password_forgets_the_wrong_ones_and_old_ones_are_purged(engine:
         for _ in range(4):
             with pytest.raises(Unauthorized):
                 accounts.sign_in(session, "lucie", "faux", address="10.0.0.7")
-        accounts.sign_in(session, "lucie", "pw-lucie", address="10.0.0.7")
+        accounts.sign_in(session, "lucie", "pw-lucie-tournesol", address="10.0.0.7")
         for _ in range(4):  # four more: still not locked, the count started again
             with pytest.raises(Unauthorized):
                 accounts.sign_in(session, "lucie", "faux", address="10.0.0.7")
-        assert accounts.sign_in(session, "lucie", "pw-lucie", address="10.0.0.7")
+        assert accounts.sign_in(session, "lucie", "pw-lucie-tournesol", address="10.0.0.7")
         with pytest.raises(Unauthorized):
             accounts.sign_in(session, "lucie", "faux", address="10.0.0.8")
     soon = datetime.now(UTC) + timedelta(minutes=16)
     scheduler.forget_web_sessions(engine, now=soon)
     with transaction(engine) as session:
         assert session.exec(select(func.count()).select_from(LoginFailure)).one() == 0
+
+
+def test_a_snapshot_stored_before_the_stricter_schema_does_not_break_the_device_page(
+    client: TestClient, engine: Engine
+) -> None:
+    """A snapshot kept before its values were checked at the edge (a battery health of
+    "Infinity") is shown as unreadable, not as a 500."""
+    from refurbish.models import DeviceSnapshot
+
+    make_user(engine, "lucie", Role.BENCH)
+    with transaction(engine) as session:
+        device = make_device(session, status=Status.LABELLED)
+        code = f"{device.code[:4]}-{device.code[4:]}"
+        assert device.id is not None
+        body = {"batteries": [{"health_percent": "Infinity"}], "warnings": []}
+        session.add(
+            DeviceSnapshot(
+                device_id=device.id,
+                source="live",
+                body=body,
+                taken_at="2026-11-30T10:00:00+00:00",
+                taken_by="lucie",
+            )
+        )
+    sign_in(client, "lucie")
+    page = client.get(f"/bench/devices/{code}")
+    assert page.status_code == 200, page.text[:500]
+    assert "sondez à nouveau l'appareil" in page.text.replace("&#39;", "'")
