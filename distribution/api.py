@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, status
 from distribution import service
 from distribution.models import StructureCreate, StructureRead
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, require
+from remise.deps import IdPath, SessionDep, require
 
 router = APIRouter(prefix="/api/v1/structures", tags=["structures"])
 Reader = Annotated[Actor, Depends(require(Permission.STRUCTURES_READ))]
@@ -26,7 +26,7 @@ def list_structures(session: SessionDep, actor: Reader) -> list[StructureRead]:
 
 
 @router.get("/{structure_id}", response_model=StructureRead)
-def get_structure(structure_id: int, session: SessionDep, actor: Reader) -> StructureRead:
+def get_structure(structure_id: IdPath, session: SessionDep, actor: Reader) -> StructureRead:
     structure = service.structure_for(session, actor, structure_id)
     return StructureRead.model_validate(structure, from_attributes=True)
 
