@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from db import codes
+from db.bounds import RowId
 from db.enums import Status
 from db.errors import DomainError
 from db.models import Device
@@ -23,7 +24,7 @@ from labels import layouts, scan, service, stocktake
 from labels import output as label_files
 from labels.layouts import SheetLayout, ThermalLayout
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, get_settings
+from remise.deps import IdForm, SessionDep, get_settings
 from remise.i18n import localise, translate
 from remise.pages import Csrf, page_locale, page_require, redirect, render, safe_next, said
 from remise.settings import Settings
@@ -86,7 +87,7 @@ def continuous(request: Request, _actor: Scanner) -> Response:
 
 class ScanIn(BaseModel):
     text: str = Field(max_length=200)
-    batch_id: int | None = None
+    batch_id: RowId | None = None
     shelf: str | None = Field(default=None, max_length=200)
     already: list[Annotated[str, Field(max_length=20)]] = Field(
         default_factory=list, max_length=stocktake.MAX_EXPECTED
@@ -156,7 +157,7 @@ def print_labels(
     format: Annotated[str, Form(max_length=41)],
     back: Annotated[str, Form(max_length=2000)] = "/bench",
     codes_text: Annotated[str, Form(alias="codes", max_length=20000)] = "",
-    batch_id: Annotated[int | None, Form()] = None,
+    batch_id: IdForm = None,
     start: Annotated[int, Form(ge=1, le=200)] = 1,
     output: Annotated[str, Form(max_length=8)] = "png",
     unlabelled_only: Annotated[bool, Form()] = False,
@@ -185,7 +186,8 @@ def print_labels(
         images = [
             base64.b64encode(label_files.single(layout, c, "png").body).decode() for c in contents
         ]
-        context = {"layout": layout, "labels": zip(contents, images, strict=True), "back": back}
+        pairs = zip(contents, images, strict=True)
+        context = {"layout": layout, "labels": pairs, "back": safe_next(back, "/bench")}
         return render(request, "labels/print.html", context)
     name = f"etiquettes-lot-{batch_id}" if batch_id is not None else "etiquettes"
     disposition = "inline" if label.extension == "pdf" else "attachment"

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db.engine import make_engine
 from distribution import api as distribution_api
@@ -15,8 +16,19 @@ from intake import api as intake_api
 from labels import api as labels_api
 from refurbish import api as refurbish_api
 from refurbish import probing_api
-from remise import __version__, errors, migrate, pages, scheduler, web
-from remise.api import devices, health, ledger
+from remise import (
+    __version__,
+    apidocs,
+    errors,
+    limits,
+    migrate,
+    openapi,
+    pages,
+    scheduler,
+    web,
+)
+from remise.api import devices, health, ledger, me
+from remise.headers import SecurityHeaders
 from remise.i18n import negotiate
 from remise.settings import Settings
 
@@ -28,6 +40,21 @@ Authenticate with `Authorization: Bearer <token>` (`remise user create` prints o
 Errors answer `{"detail": …, "code": …}` in French, or in English with
 `Accept-Language: en`.
 """
+
+
+class Remise(FastAPI):
+    """The app with its outer edge around everything, even the handler of unexpected
+    errors that Starlette keeps outermost: so that every answer, a 500 included, carries
+    the security headers, and the client address is settled before anything reads it."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        app: ASGIApp = SecurityHeaders(
+            super().build_middleware_stack(), cookie_secure=bool(settings.cookie_secure)
+        )
+        if settings.trusted_proxy_list:  # else the peer's address is the client's
+            app = ProxyHeadersMiddleware(app, trusted_hosts=settings.trusted_proxy_list)
+        return app
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -47,16 +74,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             if jobs is not None:
                 jobs.shutdown(wait=False)
 
-    # The documentation pages' scripts are served by the app: no CDN, works offline.
-    app = FastAPIOffline(
+    app = Remise(
         title="Remise",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # remise.apidocs serves them from local files, without inline scripts
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     errors.install(app)
+    apidocs.install(app)
+    limits.install(app, settings, engine)  # inside choose_locale: its refusals are translated
 
     @app.middleware("http")
     async def choose_locale(
@@ -74,6 +104,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     routers = (
         health.router,
+        me.router,
         devices.router,
         ledger.router,
         intake_api.router,
@@ -86,4 +117,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.include_router(router)
 
     web.install(app)
+    openapi.install(app)  # the error answers, declared where they occur
     return app

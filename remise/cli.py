@@ -7,7 +7,6 @@ with status 1; the success output of scripts' favourite commands stays parseable
 
 from __future__ import annotations
 
-import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,16 +20,12 @@ from sqlalchemy import Engine
 
 from db import ledger, replay
 from db.engine import transaction
-from db.enums import Role
 from db.errors import DomainError
-from distribution.service import ensure_structure
 from intake import cli as intake_cli
 from labels import cli as labels_cli
 from refurbish import bench_cli
 from refurbish import cli as refurbish_cli
-from remise import demo, migrate
-from remise.accounts import create_user, set_password
-from remise.auth import Actor, system_actor
+from remise import demo, migrate, users_cli
 from remise.i18n import translate
 from remise.runtime import engine_for
 from remise.settings import Settings
@@ -39,10 +34,9 @@ app = typer.Typer(
     help="Remise: donated devices from intake to partner structures.", no_args_is_help=True
 )
 db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
-user_app = typer.Typer(help="Manage user accounts and API tokens.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Check the hash-chained ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(user_app, name="user")
+app.add_typer(users_cli.app, name="user")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(intake_cli.app, name="intake")
 app.add_typer(labels_cli.app, name="labels")
@@ -81,10 +75,6 @@ def _engine(*, migrated: bool = True) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _cli_actor() -> Actor:
-    return system_actor(f"cli:{getpass.getuser()}")
-
-
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Create the tables or bring them up to date (safe to run again)."""
@@ -107,13 +97,26 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
 ) -> None:
-    """Serve the web pages and the API (OpenAPI at /docs)."""
+    """Serve the web pages and the API (OpenAPI at /docs).
+
+    X-Forwarded-For and -Proto are believed only from REMISE_TRUSTED_PROXIES, by the app
+    itself (`remise.app.Remise`): uvicorn's own handling, which believes any local
+    process by default, is off, so that the login lockout counts the real address.
+    """
     import uvicorn
 
     with _engine():
         pass  # refuses an unmigrated database before uvicorn starts
     out.print(f"Remise on http://{host}:{port}  (API documentation: http://{host}:{port}/docs)")
-    uvicorn.run("remise.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "remise.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 @app.command("demo")
@@ -151,65 +154,6 @@ def _print_logins(logins: list[demo.Login]) -> None:
     out.print("API tokens (Authorization: Bearer …):")
     for login in logins:
         out.print(f"  {login.username}: {login.token}", soft_wrap=True)
-
-
-@user_app.command("create")
-def user_create(
-    role: Annotated[Role, typer.Option(help="what the user may do")],
-    name: Annotated[str, typer.Option(help="user name, used to log in")],
-    structure: Annotated[
-        str | None, typer.Option(help="structure of a structure user (created if new)")
-    ] = None,
-    password: Annotated[
-        str | None, typer.Option(help="password for the web pages (none: API only)")
-    ] = None,
-    display_name: Annotated[str | None, typer.Option(help="name shown in pages")] = None,
-) -> None:
-    """Create a user; its API token is printed alone on the last line."""
-    actor = _cli_actor()
-    with _engine() as engine:
-        try:
-            with transaction(engine) as session:
-                structure_id = None
-                if structure:
-                    structure_id = ensure_structure(session, actor, name=structure).id
-                _user, token = create_user(
-                    session,
-                    actor,
-                    username=name,
-                    role=role,
-                    display_name=display_name,
-                    structure_id=structure_id,
-                    password=password,
-                )
-        except DomainError as exc:
-            _fail(translate(_settings().default_locale, exc.template, **exc.params))
-    err.print(f"User {name.lower()} ({role.value}) created. API token:")
-    print(token)
-
-
-@user_app.command("password")
-def user_password(
-    name: Annotated[str, typer.Argument(help="user name")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt="New password",
-            confirmation_prompt=True,
-            hide_input=True,
-            help="the new password (asked twice, unseen, when not given)",
-        ),
-    ],
-) -> None:
-    """Set a user's password for the pages; the user's browsers are signed out."""
-    actor = _cli_actor()
-    with _engine() as engine:
-        try:
-            with transaction(engine) as session:
-                set_password(session, actor, username=name, password=password)
-        except DomainError as exc:
-            _fail(translate(_settings().default_locale, exc.template, **exc.params))
-    err.print(f"Password of {name.strip().lower()} set; its browsers are signed out.")
 
 
 @ledger_app.command("head")

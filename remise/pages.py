@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 from pydantic import ValidationError
@@ -167,9 +168,9 @@ def render(
     response.headers["Content-Language"] = locale
     response.headers["Cache-Control"] = "no-store"
     if flash:
-        response.delete_cookie(FLASH_COOKIE, path="/")
+        delete_cookie(response, FLASH_COOKIE)
     if new_anon:
-        response.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="lax", path="/")
+        set_cookie(response, ANON_COOKIE, new_anon)
     return response
 
 
@@ -189,20 +190,50 @@ def said(request: Request, error: DomainError) -> str:
     return translate(page_locale(request), error.template, **error.params)
 
 
+# Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+# "/\t/evil.example" or "/\\evil.example" would lead to another site: refuse them all.
+_NOT_IN_A_LOCAL_PATH = re.compile(r"[\x00-\x1f\x7f\\]")
+_MAX_NEXT = 2000
+
+
 def safe_next(url: str | None, default: str = "/") -> str:
-    """A local path to go back to; anything else (another site, a scheme) goes `default`."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+    """`url` if it is a path on this site, else `default`: no other site ("//x", "/\\x",
+    "/%2F%2Fx"), no scheme ("https:", "javascript:"), no control character."""
+    if not url or len(url) > _MAX_NEXT or not _local(url):
         return default
+    decoded = url
+    for _ in range(3):  # what a proxy or a later redirection might decode, too
+        decoded = unquote(decoded)
+        if not _local(decoded):
+            return default
     return url
 
 
+def _local(url: str) -> bool:
+    if not url.startswith("/") or url.startswith("//") or _NOT_IN_A_LOCAL_PATH.search(url):
+        return False
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc
+
+
+def set_cookie(
+    response: Response, name: str, value: str, *, max_age: int | None = None, script: bool = False
+) -> None:
+    """Every cookie the pages set: for the whole site, SameSite=Lax, HttpOnly unless a
+    `script` must read it. The Secure flag is added to every answer's cookies at the
+    edge when REMISE_COOKIE_SECURE is on (see `remise.headers`)."""
+    response.set_cookie(name, value, max_age=max_age, httponly=not script, samesite="lax", path="/")
+
+
+def delete_cookie(response: Response, name: str) -> None:
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax")
+
+
 def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
-    """A 303 to `url` (after a form), with a message for the next page."""
-    response = RedirectResponse(url, status_code=303)
+    """A 303 to the local path `url` (after a form), with a message for the next page."""
+    response = RedirectResponse(safe_next(url), status_code=303)
     if flash:
-        response.set_cookie(
-            FLASH_COOKIE, quote(flash), max_age=60, httponly=True, samesite="lax", path="/"
-        )
+        set_cookie(response, FLASH_COOKIE, quote(flash), max_age=60)
     return response
 
 

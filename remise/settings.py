@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,8 +36,38 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(default="Europe/Paris", description="how pages show times")
     session_hours: int = Field(default=12, ge=1, le=24 * 30, description="web sign-in lifetime")
-    cookie_secure: bool = Field(
-        default=False, description="send the session cookie over HTTPS only (behind TLS: true)"
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="send every cookie over HTTPS only; unset: on in production, off otherwise",
+    )
+    max_body_kb: int = Field(
+        default=1024, ge=1, description="largest JSON or form body a request may send, in KB"
+    )
+    max_upload_mb: int = Field(
+        default=50, ge=1, description="largest file upload (asset list, photo), in MB"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="reverse proxies whose X-Forwarded-For/-Proto are believed: comma-separated "
+        "addresses or networks (none by default)",
+    )
+    max_import_rows: int = Field(
+        default=500_000, ge=1, description="rows an imported asset list may have, at most"
+    )
+    upload_keep_hours: int = Field(
+        default=24, ge=1, description="how long a checked but unconfirmed upload is kept"
+    )
+    refused_rows_days: int = Field(
+        default=30, ge=1, description="how long refused rows stay downloadable after a batch closes"
+    )
+    max_xlsx_uncompressed_mb: int = Field(
+        default=200, ge=1, description="an .xlsx asset list may unpack to this many MB at most"
+    )
+    max_xlsx_ratio: int = Field(
+        default=100, ge=2, description="most unpacked:packed size of an .xlsx part over 1 MB"
+    )
+    max_cell_chars: int = Field(
+        default=32_767, ge=255, le=100_000, description="longest cell of an imported list"
     )
     scheduler_enabled: bool = True
     ledger_check_interval_minutes: int = Field(default=60, ge=1)
@@ -54,6 +85,26 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (for example Europe/Paris)") from exc
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an address or a network (10.0.0.0/8)") from exc
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _items(self.trusted_proxies)
+
+    @model_validator(mode="after")
+    def _secure_cookies_in_production(self) -> Settings:
+        if self.cookie_secure is None:
+            self.cookie_secure = self.environment == "production"
+        return self
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production" and (
@@ -64,3 +115,7 @@ class Settings(BaseSettings):
                 "production: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]

@@ -35,6 +35,10 @@ HEADINGS = {
     404: N_("Not found"),
     409: N_("Not possible now"),
     422: N_("Please check"),
+    400: N_("Please check"),
+    413: N_("Too large"),
+    429: N_("Please wait"),
+    503: N_("Busy, try again"),
 }
 
 
