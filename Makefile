@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install messages bench clean
+.PHONY: run test lint install messages bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,11 +34,15 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o remise/locale/messages.pot --no-location --sort-output --omit-header --ignore-dirs ".venv tests bench" .
 	$(BIN)/pybabel update -i remise/locale/messages.pot -d remise/locale --no-fuzzy-matching --ignore-obsolete
 
+# Every benchmark, a module of the bench package (tests/test_bench.py checks this list).
+BENCHMARKS := ledger intake_import label_drawing pages
+
 bench: $(STAMP)
-	$(BIN)/python bench/ledger.py
-	$(BIN)/python bench/intake.py
-	$(BIN)/python bench/labels.py
-	$(BIN)/python bench/pages.py
+	set -e; for name in $(BENCHMARKS); do $(BIN)/python -m bench.$$name; done
+
+# A tenth of every size: CI runs it so that no benchmark rots unnoticed.
+bench-quick: $(STAMP)
+	set -e; for name in $(BENCHMARKS); do $(BIN)/python -m bench.$$name --quick; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

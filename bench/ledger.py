@@ -26,7 +26,7 @@ a temporary folder; PostgreSQL ones live in a scratch database `remise_bench_<pi
 (a fresh `public` schema per measurement), dropped at the end. Only 127.0.0.1 is
 ever contacted; an unreachable PostgreSQL is skipped.
 
-Run:  .venv/bin/python bench/ledger.py [--quick] [--backend sqlite|postgresql|both]
+Run:  .venv/bin/python -m bench.ledger [--quick] [--backend sqlite|postgresql|both]
                                        [--pg-url postgresql://postgres@127.0.0.1:5432/test]
 `--quick` divides every size by 10. `--pg-url` (default: $REMISE_TEST_PG_URL) is the
 admin URL the scratch database is created from. Figures are printed as a table and

@@ -19,22 +19,12 @@ called through Starlette's TestClient: no socket, so the figures are the server'
 work. Each figure is the median of `--requests` requests after 10 unmeasured ones;
 p95 is printed beside it. Only the local file system is touched.
 
-Run:  .venv/bin/python bench/pages.py [--devices 5000] [--requests 200]
+Run:  .venv/bin/python -m bench.pages [--quick] [--devices 5000] [--requests 200]
+`--quick` divides both by 10.
 Figures are printed as a table and written to bench/results/pages.json.
 """
 
-# ruff: noqa: E402  (the imports after the sys.path fix below need it)
-
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
-    sys.path[0] = str(ROOT)  # bench/ would hide the `intake` package
-elif str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 import argparse
 import io
@@ -49,6 +39,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -65,7 +56,7 @@ from remise.settings import Settings
 from tests.intake.samples import delimited, french_rows
 from tests.refurbish.walking import fill
 
-RESULTS = ROOT / "bench" / "results"
+RESULTS = Path(__file__).resolve().parent / "results"
 ACTOR = system_actor("bench")
 TARGET = 2.0
 WARM_UP = 10
@@ -151,7 +142,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--devices", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="devices and requests divided by 10")
     args = parser.parse_args()
+    if args.quick:
+        args.devices, args.requests = args.devices // 10, max(10, args.requests // 10)
 
     with tempfile.TemporaryDirectory(prefix="remise-bench-pages-") as folder:
         url = f"sqlite:///{Path(folder) / 'remise.db'}"

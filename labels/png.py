@@ -2,7 +2,7 @@
 
 Pillow draws; the PNG file around its pixels is written here. Pillow's own PNG
 encoder packs a bilevel image eight pixels a byte in a loop that, measured with
-`bench/labels.py`, took more than half of a whole label; its bit-reversed packer
+`bench/label_drawing.py`, took more than half of a whole label; its bit-reversed packer
 is three times faster, and a byte table puts the bits back in PNG's order. Each row
 is drawn after eight black pixels, which pack to the zero byte that PNG wants in
 front of every row (filter "None"), so the packed pixels are the image data as is.

@@ -15,7 +15,7 @@ The file is what a French company's Excel export looks like (`tests.intake.sampl
    Breakdown of ours: pass 1 alone is timed as a dry run (`Options(dry_run=True)`,
    the same file, its own fresh database); pass 2 and the commit are the rest.
 2. peak memory: the import of a 10,000-row and of a 100,000-row file, each in a
-   fresh child process (`bench/intake.py --child FILE URL`) that prints its peak
+   fresh child process (`-m bench.intake_import --child FILE URL`) that prints its peak
    RSS (VmHWM, see `peak_rss_kib`), and a child that only imports the modules and
    opens the database, for the fixed cost. The importer streams the file; what it
    keeps per row is the serial seen (for duplicates within the file) and any refused
@@ -27,27 +27,14 @@ files in a temporary folder; PostgreSQL ones live in a scratch database
 `remise_bench_<pid>` (a fresh `public` schema per measurement), dropped at the end.
 Only 127.0.0.1 is ever contacted; an unreachable PostgreSQL is skipped.
 
-Run:  .venv/bin/python bench/intake.py [--quick] [--backend sqlite|postgresql|both]
+Run:  .venv/bin/python -m bench.intake_import [--quick] [--backend sqlite|postgresql|both]
                                        [--pg-url postgresql://postgres@127.0.0.1:5432/test]
 `--quick` divides every size by 10. `--pg-url` (default: $REMISE_TEST_PG_URL) is the
 admin URL the scratch database is created from. Figures are printed as a table and
 written to bench/results/intake-<backend>.json.
 """
 
-# ruff: noqa: E402  (the imports after the sys.path fix below need it)
-
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-# Run as a script, Python puts bench/ first on sys.path, where this file would hide the
-# `intake` package: the project root takes its place (and makes `tests` importable).
-if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
-    sys.path[0] = str(ROOT)
-elif str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 import argparse
 import csv
@@ -55,12 +42,14 @@ import json
 import os
 import resource
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -85,7 +74,7 @@ from intake.models import BatchCreate, DonorCreate
 from remise.auth import system_actor
 from tests.intake.samples import delimited, french_rows
 
-RESULTS = ROOT / "bench" / "results"
+RESULTS = Path(__file__).resolve().parent / "results"
 ACTOR = system_actor("bench")
 TARGET = 4.0
 COLUMNS = ", ".join(PROJECTED_FIELDS)
@@ -285,7 +274,7 @@ def child_rss(backend: Backend, path: Path | None, n: int = 0) -> int:
         prepare(engine)
         engine.dispose()
         url = target if isinstance(backend, Postgres) else f"sqlite:///{target}"
-        command = [sys.executable, __file__, "--child", str(path or "-"), url]
+        command = [sys.executable, "-m", __spec__.name, "--child", str(path or "-"), url]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
             raise SystemExit(f"child failed:\n{done.stderr}")

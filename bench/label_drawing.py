@@ -20,7 +20,8 @@ starts. Glyphs and fonts are loaded before timing (a server has them from its fi
 label); the caches of barcodes and wrapped lines are emptied before every timed run. Nothing
 touches a database or the network.
 
-Run:  .venv/bin/python bench/labels.py [--count 1000]
+Run:  .venv/bin/python -m bench.label_drawing [--quick] [--count 1000]
+`--quick` draws a tenth as many labels, once.
 Figures are printed as a table and written to bench/results/labels.json.
 """
 
@@ -31,15 +32,11 @@ import io
 import json
 import platform
 import random
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 
 import barcode
 import PIL
@@ -223,7 +220,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--count", type=int, default=1000, help="labels per measurement")
     parser.add_argument("--runs", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the labels, once")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.count, args.runs = max(10, args.count // 10), 1
     env = {
         "python": platform.python_version(),
         "pillow": PIL.__version__,
