@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -249,7 +249,10 @@ def refused_response(session: Session, import_id: int, locale: str, settings: Se
 
 @router.post("/batches/{batch_id}/close", response_model=BatchRead)
 def close_batch(
-    batch_id: IdPath, body: BatchClose, session: SessionDep, actor: BatchManager
+    batch_id: IdPath,
+    body: Annotated[BatchClose, Body(default_factory=BatchClose)],
+    session: SessionDep,
+    actor: BatchManager,
 ) -> BatchRead:
     """Close a batch; a difference between declared and received counts needs a comment."""
     batch = service.close_batch(session, actor, batch_id=batch_id, comment=body.comment)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -153,7 +153,10 @@ def _printed(
 
 @router.post("/labels/sheet", response_class=Response)
 def print_sheet(
-    body: SheetRequest, session: SessionDep, actor: Printer, settings: SettingsDep
+    body: Annotated[SheetRequest, Body(default_factory=SheetRequest)],
+    session: SessionDep,
+    actor: Printer,
+    settings: SettingsDep,
 ) -> Response:
     """Sheets of labels (PDF) for label stock, from position `start`; records each print."""
     layout = layouts.pick(_layouts(settings), body.format, SheetLayout)
@@ -165,7 +168,10 @@ def print_sheet(
 
 @router.post("/labels/roll", response_class=Response)
 def print_roll(
-    body: RollRequest, session: SessionDep, actor: Printer, settings: SettingsDep
+    body: Annotated[RollRequest, Body(default_factory=RollRequest)],
+    session: SessionDep,
+    actor: Printer,
+    settings: SettingsDep,
 ) -> Response:
     """Labels for a roll printer: a zip of PNGs, or one ZPL stream; records each print."""
     layout = layouts.pick(_layouts(settings), body.format, ThermalLayout)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
@@ -58,7 +58,7 @@ def put_checklist(
 @router.post("/devices/{code}/runs", response_model=RunRead, status_code=201)
 def start_run(
     code: str,
-    body: RunStart,
+    body: Annotated[RunStart, Body(default_factory=RunStart)],
     request: Request,
     session: SessionDep,
     actor: Worker,

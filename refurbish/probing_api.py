@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request
 
 from refurbish import probing
 from refurbish.hardware.snapshot import Snapshot
@@ -28,7 +28,11 @@ def _flag(flag: DeviceFlag, locale: str) -> FlagRead:
 
 @router.post("/devices/{code}/snapshots", response_model=SnapshotAnswer, status_code=201)
 def send_snapshot(
-    code: str, body: Snapshot, request: Request, session: SessionDep, actor: Worker
+    code: str,
+    body: Annotated[Snapshot, Body(default_factory=Snapshot)],
+    request: Request,
+    session: SessionDep,
+    actor: Worker,
 ) -> SnapshotAnswer:
     """Store what the bench read; fill specs intake left empty; flag what differs."""
     row, filled, flags = probing.record_snapshot(session, actor, code=code, taken=body)
