@@ -120,6 +120,16 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def is_read_only(engine: Engine) -> bool:
+    """Whether `engine` is the bind of a read-only session (see `new_session`)."""
+    return bool(engine.get_execution_options().get(_READ_ONLY, False))
+
+
+def writable(engine: Engine) -> Engine:
+    """The same engine for a writing session, even from a read-only session's bind."""
+    return engine.execution_options(**{_READ_ONLY: False})
+
+
 def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = False) -> Engine:
     """Build the engine for `url`, creating the SQLite file's folder if needed."""
     url = normalise_url(url)

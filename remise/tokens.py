@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from db import ledger
 from db.clock import Clock, iso, utcnow
-from db.engine import DatabaseBusy, is_busy, is_sqlite
+from db.engine import DatabaseBusy, is_busy, is_read_only, is_sqlite, writable
 from db.errors import N_, Invalid, NotFound, Unauthorized
 from db.events import EventType
 from db.models import ApiToken, User
@@ -222,24 +222,17 @@ def _record_use(session: Session, found: ApiToken, minute: str) -> None:
     statement = statement.values(last_used_at=minute)
     bind = session.get_bind()
     assert isinstance(bind, Engine)
-    if not _read_only(bind) and is_sqlite(bind):
+    if not is_read_only(bind) and is_sqlite(bind):
         session.execute(statement)  # this request holds SQLite's write lock already
         return
     # A read-only request (or PostgreSQL, where a long request holding the row lock would
     # hold up the token's other requests): a short write of its own, committed at once,
     # which waits its turn like any writer and is given up if the database stays busy.
     try:
-        with Session(bind=bind.execution_options(**{_READ_ONLY: False})) as writer:
+        with Session(bind=writable(bind)) as writer:
             writer.execute(statement)
             writer.commit()
     except (OperationalError, DatabaseBusy) as exc:
         if not is_busy(exc):
             raise
         log.info("last use of API token %s not recorded: the database is busy", found.id)
-
-
-_READ_ONLY = "remise_read_only"  # how db.engine marks the engine of a read-only session
-
-
-def _read_only(bind: Engine) -> bool:
-    return bool(bind.get_execution_options().get(_READ_ONLY, False))
