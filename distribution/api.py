@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 
@@ -10,6 +10,7 @@ from distribution import service
 from distribution.models import StructureCreate, StructureRead
 from remise.auth import Actor, Permission
 from remise.deps import IdPath, SessionDep, require
+from remise.idempotency import IdempotencyDep, fingerprint
 
 router = APIRouter(prefix="/api/v1/structures", tags=["structures"])
 Reader = Annotated[Actor, Depends(require(Permission.STRUCTURES_READ))]
@@ -32,6 +33,11 @@ def get_structure(structure_id: IdPath, session: SessionDep, actor: Reader) -> S
 
 
 @router.post("", response_model=StructureRead, status_code=status.HTTP_201_CREATED)
-def create_structure(body: StructureCreate, session: SessionDep, actor: Manager) -> StructureRead:
-    structure = service.create_structure(session, actor, data=body)
-    return StructureRead.model_validate(structure, from_attributes=True)
+def create_structure(
+    body: StructureCreate, session: SessionDep, actor: Manager, idem: IdempotencyDep
+) -> Any:
+    def create() -> StructureRead:
+        structure = service.create_structure(session, actor, data=body)
+        return StructureRead.model_validate(structure, from_attributes=True)
+
+    return idem.once(session, fingerprint(body), create)

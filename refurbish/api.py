@@ -65,11 +65,12 @@ def start_run(
     idem: IdempotencyDep,
 ) -> Any:
     """Start a refurbishment run; the device goes to in_refurbishment."""
-    asked = fingerprint(code, body)
-    if replayed := idem.replay(session, asked):
-        return replayed
-    run = service.start_run(session, actor, code=code, comment=body.comment)
-    return idem.answer(session, asked, queries.run_view(session, run, locale_of(request)))
+
+    def start() -> RunRead:
+        run = service.start_run(session, actor, code=code, comment=body.comment)
+        return queries.run_view(session, run, locale_of(request))
+
+    return idem.once(session, fingerprint(code, body), start)
 
 
 @router.get("/devices/{code}/runs", response_model=list[RunRead])
@@ -122,12 +123,12 @@ def replace_part(
     idem: IdempotencyDep,
 ) -> Any:
     """Record a part replaced (battery, SSD, RAM…); the device's specs change with it."""
-    asked = fingerprint(run_id, body)
-    if replayed := idem.replay(session, asked):
-        return replayed
-    service.replace_part(session, actor, run_id=run_id, data=body)
-    view = queries.run_view(session, service.run(session, run_id), locale_of(request))
-    return idem.answer(session, asked, view)
+
+    def replace() -> RunRead:
+        service.replace_part(session, actor, run_id=run_id, data=body)
+        return queries.run_view(session, service.run(session, run_id), locale_of(request))
+
+    return idem.once(session, fingerprint(run_id, body), replace)
 
 
 @router.post("/runs/{run_id}/finish", response_model=RunRead)
@@ -143,12 +144,12 @@ def finish_run(
 
     409 listing the blocking steps if the device is not ready to be `refurbished`.
     """
-    asked = fingerprint(run_id, body)
-    if replayed := idem.replay(session, asked):
-        return replayed
-    run = service.finish_run(session, actor, run_id=run_id, data=body)
-    view = queries.run_view(session, run, locale_of(request))
-    return idem.answer(session, asked, view, status_code=200)
+
+    def finish() -> RunRead:
+        run = service.finish_run(session, actor, run_id=run_id, data=body)
+        return queries.run_view(session, run, locale_of(request))
+
+    return idem.once(session, fingerprint(run_id, body), finish, status_code=200)
 
 
 @router.post("/runs/{run_id}/photos", response_model=PhotoRead, status_code=201)

@@ -13,6 +13,7 @@ from remise.auth import Actor, Permission
 from remise.deps import IdPath, SessionDep, require
 from remise.errors import locale_of
 from remise.i18n import localise
+from remise.idempotency import IdempotencyDep, fingerprint
 
 router = APIRouter(prefix="/api/v1", tags=["bench probing"])
 Worker = Annotated[Actor, Depends(require(Permission.RUNS_WORK))]
@@ -33,13 +34,16 @@ def send_snapshot(
     request: Request,
     session: SessionDep,
     actor: Worker,
-) -> SnapshotAnswer:
+    idem: IdempotencyDep,
+) -> Any:
     """Store what the bench read; fill specs intake left empty; flag what differs."""
-    row, filled, flags = probing.record_snapshot(session, actor, code=code, taken=body)
-    locale = locale_of(request)
-    return SnapshotAnswer(
-        id=row.id or 0, run_id=row.run_id, filled=filled, flags=[_flag(f, locale) for f in flags]
-    )
+
+    def record() -> SnapshotAnswer:
+        row, filled, flags = probing.record_snapshot(session, actor, code=code, taken=body)
+        shown = [_flag(f, locale_of(request)) for f in flags]
+        return SnapshotAnswer(id=row.id or 0, run_id=row.run_id, filled=filled, flags=shown)
+
+    return idem.once(session, fingerprint(code, body), record)
 
 
 @router.get("/devices/{code}/snapshots", response_model=list[dict[str, Any]])
@@ -59,8 +63,17 @@ def device_flags(
 
 @router.post("/flags/{flag_id}/resolve", response_model=FlagRead)
 def resolve_flag(
-    flag_id: IdPath, body: FlagResolve, request: Request, session: SessionDep, actor: Resolver
-) -> FlagRead:
+    flag_id: IdPath,
+    body: FlagResolve,
+    request: Request,
+    session: SessionDep,
+    actor: Resolver,
+    idem: IdempotencyDep,
+) -> Any:
     """Close a flag with a comment saying what was found (coordinator)."""
-    flag = probing.resolve_flag(session, actor, flag_id=flag_id, comment=body.comment)
-    return _flag(flag, locale_of(request))
+
+    def resolve() -> FlagRead:
+        flag = probing.resolve_flag(session, actor, flag_id=flag_id, comment=body.comment)
+        return _flag(flag, locale_of(request))
+
+    return idem.once(session, fingerprint(flag_id, body), resolve, status_code=200)

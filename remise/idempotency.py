@@ -13,6 +13,7 @@ serialises concurrent retries of one key on PostgreSQL as SQLite's write lock do
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -81,6 +82,29 @@ class Idempotency:
         return JSONResponse(
             orjson.loads(record.body), status_code=record.status_code, headers={REPLAYED: "true"}
         )
+
+    def once(
+        self,
+        session: Session,
+        request_fingerprint: str,
+        make: Callable[[], Any],
+        *,
+        status_code: int = 201,
+        remember: bool = True,
+    ) -> JSONResponse:
+        """The one way a POST route runs: a retry gets the stored answer; otherwise `make()`
+        does the work and its answer is stored under the key (unless `remember` is False,
+        as for a dry run, which changes nothing and may be repeated freely)."""
+        if (replayed := self.replay(session, request_fingerprint)) is not None:
+            return replayed
+        body = make()
+        if not remember:
+            return JSONResponse(jsonable_encoder(body), status_code=status_code)
+        # A long import commits in chunks, so the lock taken by the first look-up is
+        # gone by now: the same retry, run alongside, may have finished first.
+        if (replayed := self.replay(session, request_fingerprint)) is not None:
+            return replayed
+        return self.answer(session, request_fingerprint, body, status_code=status_code)
 
     def answer(
         self, session: Session, request_fingerprint: str, body: Any, *, status_code: int = 201

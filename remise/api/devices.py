@@ -22,6 +22,7 @@ from remise.api.schemas import CatalogueDevice, DevicePage, DeviceRead, EventRea
 from remise.api.scope import DeviceScope
 from remise.auth import Actor, Permission
 from remise.deps import IdQuery, OffsetQuery, SessionDep, require
+from remise.idempotency import IdempotencyDep, fingerprint
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 MAX_PAGE = 500
@@ -128,9 +129,13 @@ def report_lost(
     device: Annotated[Device, Depends(visible_device)],
     actor: Annotated[Actor, Depends(require(Permission.DEVICES_REPORT_LOST))],
     session: SessionDep,
-) -> DeviceRead | CatalogueDevice:
+    idem: IdempotencyDep,
+) -> Any:
     """Record that a device cannot be found (stock-take); 409 if its state does not allow it."""
-    lifecycle.move(
-        session, device, to=Status.LOST, actor=actor.ledger_name, extra={"comment": body.comment}
-    )
-    return device_for(actor, device)
+
+    def report() -> DeviceRead | CatalogueDevice:
+        extra = {"comment": body.comment}
+        lifecycle.move(session, device, to=Status.LOST, actor=actor.ledger_name, extra=extra)
+        return device_for(actor, device)
+
+    return idem.once(session, fingerprint(device.code, body), report, status_code=200)
