@@ -10,6 +10,7 @@ as Crockford's encoding prescribes.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -91,3 +92,48 @@ def new_code() -> str:
 def display(code: str) -> str:
     """The printed form, `XXXX-XXXX`."""
     return f"{code[:4]}-{code[4:]}"
+
+
+# Location codes: `LOC-` and 4 symbols of the same alphabet, then their check symbol.
+# `LOC-XXXXX` is 9 characters, the widest a label's barcode holds (`labels.plan`);
+# 32⁴ codes are plenty for an association's shelves and rooms. The dash stays in the
+# canonical form, so a location code never reads as the 8 symbols of a device code.
+LOCATION_PREFIX = "LOC"
+LOCATION_DATA_LENGTH = 4
+LOCATION_LENGTH = LOCATION_DATA_LENGTH + 1
+
+
+_LOCATION_LIKE = re.compile(rf"{LOCATION_PREFIX}[\s-]*\S{{1,8}}", re.IGNORECASE)
+
+
+def looks_like_location(text: str) -> bool:
+    """True when `text` reads as a location label, well formed or not: `LOC`, a dash or
+    not, then one short word (« Local technique » is a name, not a code)."""
+    return _LOCATION_LIKE.fullmatch(text.strip()) is not None
+
+
+def parse_location(text: str) -> str:
+    """The canonical `LOC-XXXXX` for `text` (any case, spaces, dash or not), or CodeError."""
+    squeezed = text.translate(_IGNORED).upper()
+    if not squeezed.startswith(LOCATION_PREFIX):
+        raise CodeError(N_("a location code begins with LOC-"))
+    code = squeezed[len(LOCATION_PREFIX) :].translate(_ALIASES)
+    if len(code) != LOCATION_LENGTH:
+        raise CodeError(
+            N_("a location code has %(expected)s characters after LOC-, not %(length)s"),
+            expected=LOCATION_LENGTH,
+            length=len(code),
+        )
+    bad = [ch for ch in code if ch not in _VALUE]
+    if bad:
+        raise CodeError(N_("“%(symbol)s” cannot appear in a location code"), symbol=bad[0])
+    if _luhn_sum((_VALUE[ch] for ch in reversed(code)), double_first=False) % BASE:
+        raise CodeError(N_("the check character does not match: the code was mistyped"))
+    return f"{LOCATION_PREFIX}-{code}"
+
+
+def new_location_code() -> str:
+    """A fresh random location code, `LOC-XXXXX`; callers ensure it is not taken yet."""
+    bits = secrets.randbits(5 * LOCATION_DATA_LENGTH)
+    data = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(LOCATION_DATA_LENGTH))
+    return f"{LOCATION_PREFIX}-{data}{check_symbol(data)}"

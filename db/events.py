@@ -55,6 +55,8 @@ class EventType(StrEnum):
     USER_TOKEN_ISSUED = "user.token_issued"  # after the first, made with the account
     USER_TOKEN_REVOKED = "user.token_revoked"
     STRUCTURE_CREATED = "structure.created"
+    # places
+    LOCATION_CREATED = "location.created"
 
 
 # What people read for each device event (translated by the catalogs).

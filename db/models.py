@@ -203,3 +203,25 @@ class LoginFailure(SQLModel, table=True):
     username: str = Field(max_length=80)
     address: str = Field(max_length=64)
     at: str = Field(max_length=32, index=True)  # the hourly purge reads by age
+
+
+class LocationKind(StrEnum):
+    SHELF = "shelf"
+    ROOM = "room"
+
+
+class Location(SQLModel, table=True):
+    """A known place devices are kept (a shelf, a room), with a printed `LOC-…` label.
+
+    Its label opens a stock-take in continuous scanning; the devices there hold its
+    name in `device.location`.
+    """
+
+    __table_args__ = (_one_of("kind", LocationKind),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=9, unique=True)  # LOC-XXXXX, see db.codes
+    name: str = Field(max_length=200, unique=True)
+    kind: str | None = Field(default=None, sa_type=String(10))
+    created_at: str = Field(max_length=32)
+    created_by: str | None = Field(default=None, max_length=120)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from db.bounds import INT32_MAX, RowId
 from db.models import Device
-from labels import layouts, scan, service
+from labels import layouts, locations, scan, service
 from labels import output as label_files
 from labels.layouts import SheetLayout, ThermalLayout
 from remise.api.schemas import CatalogueDevice, DeviceRead, device_for
@@ -18,11 +18,14 @@ from remise.api.scope import DeviceScope
 from remise.auth import Actor, Permission
 from remise.deps import SessionDep, WriteSessionDep, get_settings, require
 from remise.i18n import translate
+from remise.idempotency import IdempotencyDep, fingerprint
 from remise.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["labels"])
 Printer = Annotated[Actor, Depends(require(Permission.LABELS_PRINT))]
 Reader = Annotated[Actor, Depends(require(Permission.DEVICES_READ))]
+PlaceReader = Annotated[Actor, Depends(require(Permission.LOCATIONS_READ))]
+PlaceManager = Annotated[Actor, Depends(require(Permission.LOCATIONS_MANAGE))]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 FormatQuery = Annotated[str, Query(alias="format", max_length=41, description="a label format")]
 Preview = Annotated[
@@ -162,7 +165,9 @@ def print_sheet(
     layout = layouts.pick(_layouts(settings), body.format, SheetLayout)
     assert isinstance(layout, SheetLayout)
     found, contents = _selected(session, settings, body)
-    label = label_files.sheet(layout, contents, body.start)
+    label = label_files.sheet(
+        layout, contents, body.start, locale=settings.default_locale, batch_id=body.batch_id
+    )
     return _file(label, _printed(session, actor, body, found, layout.name))
 
 
@@ -194,3 +199,35 @@ def scan_to_open(
     also by their serial, IMEI or asset tag; anything else is the 404 of an unknown value.
     """
     return device_for(actor, scan.resolve(session, text, scope=DeviceScope.of(actor)))
+
+
+@router.get("/locations", response_model=list[locations.LocationRead])
+def list_locations(session: SessionDep, _actor: PlaceReader) -> list[locations.LocationRead]:
+    """The known shelves and rooms, by name: their labels open a stock-take."""
+    return [locations.LocationRead.model_validate(p) for p in locations.all_locations(session)]
+
+
+@router.post("/locations", response_model=locations.LocationRead, status_code=201)
+def create_location(
+    body: locations.LocationCreate, session: SessionDep, actor: PlaceManager, idem: IdempotencyDep
+) -> Any:
+    """Record a shelf or a room; it gets a code `LOC-XXXXX` for its label.
+
+    409 `location_exists` when the name is taken (whatever its case).
+    """
+
+    def make() -> locations.LocationRead:
+        created = locations.create_location(session, actor, data=body)
+        return locations.LocationRead.model_validate(created)
+
+    return idem.once(session, fingerprint(body), make)
+
+
+@router.get("/locations/{code}", response_model=locations.LocationRead)
+def get_location(
+    code: Annotated[str, Path(max_length=40, description="`LOC-XXXXX`, any case, dash or not")],
+    session: SessionDep,
+    _actor: PlaceReader,
+) -> locations.LocationRead:
+    """One location by its code; 404 if unknown or mistyped (the reason is said)."""
+    return locations.LocationRead.model_validate(locations.by_code(session, code))

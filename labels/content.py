@@ -55,3 +55,21 @@ def label_content(
         detail=detail,
         grading=grading,
     )
+
+
+def location_content(
+    *, code: str, name: str, kind_label: str | None, translate: Callable[[str], str]
+) -> LabelContent:
+    """The texts of a location's label: its `LOC-…` code under the bars, then its name.
+
+    `kind_label` is the msgid of « Shelf » or « Room », if the location says which.
+    """
+    kind = translate(kind_label) if kind_label else translate(N_("Location"))
+    hint = translate(N_("scan first to take stock here"))
+    return LabelContent(
+        code=code,
+        code_display=code,
+        headline=" ".join(name.split()),
+        detail=SEPARATOR.join((kind, hint)),
+        grading=None,
+    )

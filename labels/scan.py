@@ -4,10 +4,13 @@ A scanner types like a keyboard: the code, a serial or an IMEI, often with a
 trailing Enter, sometimes with stray spaces, and, when it is set up for a QWERTY
 keyboard on a French AZERTY computer, with digits turned into `&é"'(`… and A/Q, Z/W
 swapped. A scan resolves to one device, or says that nothing matched or which
-devices it could be.
+devices it could be; batch labels (`LOT-12`) and location labels (`LOC-XXXXX`) are
+read here too, with the same tolerance.
 """
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
@@ -18,8 +21,11 @@ from db.models import Device
 from remise.api.scope import STAFF, DeviceScope
 
 MAX_LISTED = 20
+# A batch's label: `LOT-12` (or `BATCH 12`), the one place that reads it.
+BATCH_LABEL = re.compile(r"(?:LOT|BATCH)[\s\-_:]*(\d{1,9})", re.IGNORECASE)
 # What an AZERTY computer shows for the keys a QWERTY-configured scanner meant.
 _AZERTY_TO_QWERTY = str.maketrans("&é\"'(-è_çà)qQaAzZwW,?", "1234567890-aAqQwWzZmM")
+_AZERTY_ONLY = set("&é\"'(è_çà)")  # what the top row types on AZERTY, but for "-"
 
 
 class NothingScanned(Invalid):
@@ -39,6 +45,11 @@ class MistypedCode(NotFound):
     message = N_("“%(text)s” looks like a device code, but %(reason)s.")
 
 
+class MistypedLocation(NotFound):
+    code = "scan_mistyped_location"
+    message = N_("“%(text)s” looks like a location label, but %(reason)s.")
+
+
 class AmbiguousScan(Conflict):
     code = "scan_ambiguous"
     message = N_("“%(text)s” matches %(count)s devices (%(codes)s): scan the Remise label instead.")
@@ -47,6 +58,45 @@ class AmbiguousScan(Conflict):
 def clean(text: str) -> str:
     """`text` without control characters (Enter, Tab) or surrounding spaces."""
     return "".join(ch for ch in text if ch.isprintable()).strip()
+
+
+def readings(text: str) -> list[str]:
+    """`text` cleaned, then as a QWERTY-set scanner meant it if an AZERTY computer changed it.
+
+    A label's dash comes out as `)` on AZERTY and its digits as `&é"'(`…, never as
+    digits: only such a text is read again, so « LOT- » typed by hand is not batch 6.
+    """
+    cleaned = clean(text)
+    if any("0" <= ch <= "9" for ch in cleaned) or not set(cleaned) & _AZERTY_ONLY:
+        return [cleaned]
+    return [cleaned, cleaned.translate(_AZERTY_TO_QWERTY)]
+
+
+def batch_number(text: str) -> int | None:
+    """The batch a batch label names (`LOT-12`, `lot 12`, `LOT)&é` typed on AZERTY), or None."""
+    for reading in readings(text):
+        if match := BATCH_LABEL.fullmatch(reading):
+            return int(match.group(1))
+    return None
+
+
+def location_code(text: str) -> str | None:
+    """The canonical `LOC-XXXXX` a location label's scan reads as (any case, dash or not,
+    typed on AZERTY by a QWERTY-set scanner), or None when it does not look like one.
+
+    Raises MistypedLocation, saying why, when it looks like one but cannot be.
+    """
+    error: codes.CodeError | None = None
+    for reading in readings(text):
+        if not codes.looks_like_location(reading):
+            continue
+        try:
+            return codes.parse_location(reading)
+        except codes.CodeError as exc:
+            error = error or exc
+    if error is None:
+        return None
+    raise MistypedLocation(text=clean(text)[:60], reason=error.message)
 
 
 def _where(session: Session, condition: ColumnElement[bool] | None) -> list[Device]:
@@ -88,6 +138,8 @@ def resolve(session: Session, text: str, *, scope: DeviceScope = STAFF) -> Devic
         error.extra = {"matches": [_summary(d) for d in found[:MAX_LISTED]]}
         raise error
     normalised = codes.normalise(shown)
+    if codes.looks_like_location(shown):  # « LOC-7K3Q0 » is no mistyped device code
+        raise NoMatch(text=shown)
     if len(normalised) == codes.LENGTH and all(ch in codes.ALPHABET for ch in normalised):
         try:
             codes.parse(shown)

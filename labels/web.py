@@ -12,26 +12,38 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, col, select
 
 from db import codes
 from db.bounds import RowId
 from db.enums import Status
-from db.errors import DomainError
+from db.errors import N_, DomainError
 from db.models import Device
-from labels import layouts, scan, service, stocktake
+from labels import layouts, locations, scan, service, stocktake
 from labels import output as label_files
 from labels.layouts import SheetLayout, ThermalLayout
 from remise.auth import Actor, Permission
 from remise.deps import IdForm, SessionDep, get_settings
 from remise.i18n import localise, translate
-from remise.pages import Csrf, page_locale, page_require, redirect, render, safe_next, said
+from remise.pages import (
+    Csrf,
+    FormDep,
+    form_errors,
+    page_locale,
+    page_require,
+    redirect,
+    render,
+    safe_next,
+    said,
+)
 from remise.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 Scanner = Annotated[Actor, Depends(page_require(Permission.RUNS_WORK))]
 Printer = Annotated[Actor, Depends(page_require(Permission.LABELS_PRINT))]
+PlaceReader = Annotated[Actor, Depends(page_require(Permission.LOCATIONS_READ))]
+PlaceManager = Annotated[Actor, Depends(page_require(Permission.LOCATIONS_MANAGE))]
 AT_BENCH = 20
 
 
@@ -81,14 +93,14 @@ def scan_to_open(
 
 @router.get("/bench/continuous", response_class=HTMLResponse)
 def continuous(request: Request, _actor: Scanner) -> Response:
-    """Reception or stock-take: a batch or a shelf first, then device after device."""
+    """Reception or stock-take: a batch or a location label first, then device after device."""
     return render(request, "labels/continuous.html")
 
 
 class ScanIn(BaseModel):
     text: str = Field(max_length=200)
     batch_id: RowId | None = None
-    shelf: str | None = Field(default=None, max_length=200)
+    location: str | None = Field(default=None, max_length=40, description="its LOC-… code")
     already: list[Annotated[str, Field(max_length=20)]] = Field(
         default_factory=list, max_length=stocktake.MAX_EXPECTED
     )
@@ -101,18 +113,20 @@ def continuous_scan(
     """One scan of the continuous mode, answered in JSON for the page's script."""
     locale = page_locale(request)
     try:
-        if body.batch_id is None and body.shelf is None:
+        if body.batch_id is None and body.location is None:
             opened = stocktake.open_context(session, body.text)
             return JSONResponse(
                 {
                     "kind": "context",
                     "batch_id": opened.context.batch_id,
-                    "shelf": opened.context.shelf,
+                    "location": opened.context.location_code,
                     "title": localise(locale, opened.title),
                     "expected": opened.expected,
                 }
             )
-        context = stocktake.Context(batch_id=body.batch_id, shelf=body.shelf)
+        context = stocktake.context_for(
+            session, batch_id=body.batch_id, location_code=body.location
+        )
         seen = stocktake.record_seen(
             session, actor, context=context, text=body.text, already=set(body.already)
         )
@@ -149,6 +163,18 @@ def _contents(session: Session, settings: Settings, found: list[Device]) -> list
     return service.contents(session, found, locale=locale, translate=lambda m: translate(locale, m))
 
 
+def _roll_page(
+    request: Request, layout: layouts.Layout, contents: list[Any], back: str
+) -> HTMLResponse:
+    """A page that prints roll labels itself, from the browser, then offers `back`."""
+    assert isinstance(layout, ThermalLayout)
+    images = [
+        base64.b64encode(label_files.single(layout, c, "png").body).decode() for c in contents
+    ]
+    pairs = zip(contents, images, strict=True)
+    return render(request, "labels/print.html", {"layout": layout, "labels": pairs, "back": back})
+
+
 @router.post("/labels/print", dependencies=[Csrf], response_model=None)
 def print_labels(
     request: Request,
@@ -172,7 +198,9 @@ def print_labels(
         )
         contents = _contents(session, settings, found)
         if isinstance(layout, SheetLayout):
-            label = label_files.sheet(layout, contents, start)
+            label = label_files.sheet(
+                layout, contents, start, locale=settings.default_locale, batch_id=batch_id
+            )
         elif output == "zpl":
             label = label_files.roll(layout, contents, label_files.RollOutput.ZPL)
         else:
@@ -182,14 +210,90 @@ def print_labels(
         return redirect(safe_next(back, "/bench"), flash=said(request, exc))
     service.record_prints(session, actor, printed=found, layout=layout.name)
     if label is None:
-        assert isinstance(layout, ThermalLayout)
-        images = [
-            base64.b64encode(label_files.single(layout, c, "png").body).decode() for c in contents
-        ]
-        pairs = zip(contents, images, strict=True)
-        context = {"layout": layout, "labels": pairs, "back": safe_next(back, "/bench")}
-        return render(request, "labels/print.html", context)
+        return _roll_page(request, layout, contents, safe_next(back, "/bench"))
     name = f"etiquettes-lot-{batch_id}" if batch_id is not None else "etiquettes"
     disposition = "inline" if label.extension == "pdf" else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{name}.{label.extension}"'}
+    return Response(label.body, media_type=label.media_type, headers=headers)
+
+
+NAME_NEEDED = N_("A location needs a name of 1 to 200 characters.")
+
+
+class NoLocationChosen(service.NothingToPrint):
+    code = "no_location_chosen"
+    message = N_("Tick at least one location whose label to print.")
+
+
+def _locations_page(request: Request, session: Session, **context: Any) -> HTMLResponse:
+    status = context.pop("status", 200)
+    context = {
+        "places": locations.all_locations(session),
+        "counts": locations.device_counts(session),
+        "kinds": locations.KIND_LABELS,
+        "values": {},
+        "errors": {},
+    } | context
+    return render(request, "labels/locations.html", context, status=status)
+
+
+@router.get("/locations", response_class=HTMLResponse)
+def locations_page(request: Request, session: SessionDep, _actor: PlaceReader) -> Response:
+    """The shelves and rooms, a form to add one (coordinators), and their labels to print."""
+    return _locations_page(request, session)
+
+
+@router.post("/locations", dependencies=[Csrf], response_class=HTMLResponse)
+def create_location(
+    request: Request,
+    session: SessionDep,
+    actor: PlaceManager,
+    name: Annotated[str, Form(max_length=1000)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Add a location; its problem is shown beside the field, what was typed kept."""
+    values = {"name": name, "kind": kind}
+    locale = page_locale(request)
+    try:
+        data = locations.LocationCreate.model_validate({"name": name, "kind": kind or None})
+        created = locations.create_location(session, actor, data=data)
+    except ValidationError as exc:
+        errors = form_errors(locale, exc)
+        if "name" in errors:
+            errors["name"] = translate(locale, NAME_NEEDED)
+        return _locations_page(request, session, values=values, errors=errors, status=422)
+    except locations.LocationExists as exc:
+        errors = {"name": said(request, exc)}
+        return _locations_page(request, session, values=values, errors=errors, status=409)
+    message = translate(
+        locale, N_("Location “%(name)s” created: %(code)s."), name=created.name, code=created.code
+    )
+    return redirect("/locations", flash=message)
+
+
+@router.post("/locations/print", dependencies=[Csrf], response_model=None)
+def print_location_labels(
+    request: Request, session: SessionDep, _actor: Printer, form: FormDep
+) -> Response:
+    """The ticked locations' labels: a PDF of sheets, a page that prints rolls, or ZPL."""
+    settings = get_settings(request)
+    chosen = [str(c)[:40] for c in form.getlist("codes")][: service.MAX_LABELS]
+    output = str(form.get("output", "png"))
+    try:
+        layout = layouts.pick(layouts.load(settings.label_layouts_file), str(form.get("format")))
+        found = [locations.by_code(session, code) for code in chosen]
+        if not found:
+            raise NoLocationChosen()
+        locale = settings.default_locale  # labels speak the workshop's language
+        contents = locations.label_contents(found, translate=lambda m: translate(locale, m))
+        if isinstance(layout, SheetLayout):
+            label = label_files.sheet(layout, contents, 1, locale=locale)
+        elif output == "zpl":
+            label = label_files.roll(layout, contents, label_files.RollOutput.ZPL)
+        else:
+            return _roll_page(request, layout, contents, "/locations")
+    except DomainError as exc:
+        return _locations_page(request, session, errors={"print": said(request, exc)}, status=422)
+    disposition = "inline" if label.extension == "pdf" else "attachment"
+    headers = {"Content-Disposition": f'{disposition}; filename="emplacements.{label.extension}"'}
     return Response(label.body, media_type=label.media_type, headers=headers)

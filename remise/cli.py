@@ -40,6 +40,7 @@ app.add_typer(users_cli.app, name="user")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(intake_cli.app, name="intake")
 app.add_typer(labels_cli.app, name="labels")
+app.add_typer(labels_cli.location_app, name="location")
 app.add_typer(refurbish_cli.app, name="run")
 app.add_typer(bench_cli.app, name="bench")
 
@@ -124,15 +125,25 @@ def demo_command(
     devices: Annotated[
         int, typer.Option(min=0, help="make sure N extra devices exist, spread over the stages")
     ] = 0,
+    logins_only: Annotated[
+        bool, typer.Option("--logins", help="only list the demo logins again; seed nothing")
+    ] = False,
 ) -> None:
     """Seed demo data once (idempotent); print the demo logins the first time."""
     if _settings().environment == "production":
         _fail("refusing to seed demo data into a production database")
+    if logins_only:
+        _list_demo_logins()
+        return
     with _engine() as engine:
         with transaction(engine) as session:
             logins = demo.seed(session)
         if logins is None:
-            out.print("Demo data already present.")
+            out.print(
+                "Demo data already present. "
+                "Logins: `make demo-logins` (or `remise demo --logins`).",
+                soft_wrap=True,
+            )
         else:
             _print_logins(logins)
         if devices:
@@ -154,6 +165,30 @@ def _print_logins(logins: list[demo.Login]) -> None:
     out.print("API tokens (Authorization: Bearer …):")
     for login in logins:
         out.print(f"  {login.username}: {login.token}", soft_wrap=True)
+    out.print(
+        "Logins again at any time: `make demo-logins` (the tokens are not shown again).",
+        soft_wrap=True,
+    )
+
+
+def _list_demo_logins() -> None:
+    """The demo users and their fixed passwords; never a hash, never a token."""
+    with _engine() as engine, transaction(engine, read_only=True) as session:
+        found = demo.accounts(session)
+    if not found:
+        _fail("no demo data in this database yet: run `remise demo` (or `make run`) first")
+    table = Table(title="Demo logins")
+    for column in ("user", "password", "role"):
+        table.add_column(column)
+    for account in found:
+        shown = account.password if account.works else "(changed or deactivated since)"
+        table.add_row(account.username, shown, account.role)
+    out.print(table)
+    out.print(
+        "API tokens are shown only once, when made: for a new one, "
+        "`remise user token USER --label LABEL`.",
+        soft_wrap=True,
+    )
 
 
 @ledger_app.command("head")

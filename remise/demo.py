@@ -15,18 +15,21 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from db import devices as db_devices
 from db import lifecycle
 from db.enums import Category, Role, Status
-from db.models import Batch, Device, Donor, User
+from db.models import Batch, Device, Donor, LocationKind, User
 from distribution.service import ensure_structure
 from intake import service as intake_service
 from intake.models import BatchCreate, DonorCreate
 from intake.rules import luhn_check_digit
+from labels import locations
 from remise import demo_bench
 from remise.accounts import create_user
 from remise.auth import system_actor
+from remise.security import verify_password
 
 DEMO_ACTOR = system_actor("demo")
 EXTRA_TAG = "demo-extra"
@@ -38,6 +41,32 @@ class Login:
     password: str
     role: str
     token: str
+
+
+# The demo accounts: (user name, role, display name). Their passwords are fixed
+# (`demo_password`), so `remise demo --logins` can show them again at any time; their
+# API tokens are shown once, when the seed makes them, and only their hashes are kept.
+PEOPLE: tuple[tuple[str, Role, str], ...] = (
+    ("coordinatrice", Role.COORDINATOR, "Coordinatrice (démo)"),
+    ("benevole", Role.BENCH, "Bénévole à l'établi (démo)"),
+    ("atelier", Role.WORKSHOP, "Atelier partenaire (démo)"),
+    ("passerelle", Role.STRUCTURE, "Centre social La Passerelle (démo)"),
+)
+
+
+def demo_password(username: str) -> str:
+    return f"demo-{username}-remise"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo login as it stands in the database: `works` is False once its password
+    was changed or the account deactivated, so the listing never claims a dead login."""
+
+    username: str
+    password: str
+    role: str
+    works: bool
 
 
 def imei(serial_number: int) -> str:
@@ -139,19 +168,48 @@ def seed(session: Session) -> list[Login] | None:
     )
     for device, (_c, _b, _m, target, fields) in zip(new, SHOWCASE, strict=True):
         _walk(session, device, target, fields, structures)
+    _place(session, new)
     return _logins(session, structures[0])
 
 
+# Demo locations and which showcase devices (by position) are kept there, so that a
+# stock-take in continuous scanning finds some and moves others.
+PLACES: tuple[tuple[str, LocationKind, tuple[int, ...]], ...] = (
+    ("Étagère A1", LocationKind.SHELF, (0, 1)),
+    ("Étagère B2", LocationKind.SHELF, (3, 4, 5)),
+    ("Salle de stockage", LocationKind.ROOM, (8,)),
+)
+
+
+def _place(session: Session, devices: list[Device]) -> None:
+    for name, kind, held in PLACES:
+        data = locations.LocationCreate(name=name, kind=kind)
+        place = locations.create_location(session, DEMO_ACTOR, data=data)
+        for index in held:
+            device = db_devices.by_code(session, devices[index].code)  # the row as it is now
+            fields = {"location": place.name}
+            lifecycle.change(session, device, actor=DEMO_ACTOR.ledger_name, fields=fields)
+
+
+def accounts(session: Session) -> list[DemoAccount]:
+    """The demo logins present in the database (none before `seed`), in `PEOPLE` order."""
+    names = [username for username, _role, _display in PEOPLE]
+    found = {u.username: u for u in session.exec(select(User).where(col(User.username).in_(names)))}
+    listed = []
+    for username, role, _display in PEOPLE:
+        user = found.get(username)
+        if user is None:
+            continue
+        password = demo_password(username)
+        works = user.active and verify_password(user.password_hash, password)
+        listed.append(DemoAccount(username, password, role.value, works))
+    return listed
+
+
 def _logins(session: Session, structure_id: int) -> list[Login]:
-    people = [
-        ("coordinatrice", Role.COORDINATOR, "Coordinatrice (démo)"),
-        ("benevole", Role.BENCH, "Bénévole à l'établi (démo)"),
-        ("atelier", Role.WORKSHOP, "Atelier partenaire (démo)"),
-        ("passerelle", Role.STRUCTURE, "Centre social La Passerelle (démo)"),
-    ]
     logins = []
-    for username, role, display in people:
-        password = f"demo-{username}-remise"
+    for username, role, display in PEOPLE:
+        password = demo_password(username)
         _user, token = create_user(
             session,
             DEMO_ACTOR,
