@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -13,14 +13,18 @@ from db import codes, ledger
 from db.engine import Transactions
 from db.enums import Category
 from db.models import Batch, Device
+from intake import categories as categories_rules
 from intake import importer, receipt, refused, service
+from intake.categories import answers_from_json
 from intake.files import Limits
 from intake.models import (
     BatchClose,
     BatchCreate,
     BatchRead,
+    CategoryReading,
     DeviceIntake,
     DonorCreate,
+    DonorCreated,
     DonorRead,
     ImportReport,
     RowError,
@@ -43,16 +47,19 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-@router.post("/donors", response_model=DonorRead, status_code=201)
+@router.post("/donors", response_model=DonorCreated, status_code=201)
 def create_donor(
     body: DonorCreate, session: SessionDep, actor: DonorManager, idem: IdempotencyDep
 ) -> Any:
     """Record a donor (a company); the SIRET, if given, is checked."""
-    asked = fingerprint(body)
-    if replayed := idem.replay(session, asked):
-        return replayed
-    donor = service.create_donor(session, actor, data=body)
-    return idem.answer(session, asked, DonorRead.model_validate(donor, from_attributes=True))
+
+    def create() -> DonorCreated:
+        donor = service.create_donor(session, actor, data=body)
+        same = service.donors_with_siret(session, donor.siret) if donor.siret else []
+        created = DonorCreated.model_validate(donor, from_attributes=True)
+        return created.model_copy(update={"same_siret": [d.id for d in same if d.id != donor.id]})
+
+    return idem.once(session, fingerprint(body), create)
 
 
 @router.get("/donors", response_model=list[DonorRead])
@@ -70,11 +77,11 @@ def create_batch(
     body: BatchCreate, session: SessionDep, actor: BatchManager, idem: IdempotencyDep
 ) -> Any:
     """Record a donation lot: donor, pickup date, site, declared counts per category."""
-    asked = fingerprint(body)
-    if replayed := idem.replay(session, asked):
-        return replayed
-    batch = service.create_batch(session, actor, data=body)
-    return idem.answer(session, asked, service.batch_view(session, batch))
+
+    def create() -> BatchRead:
+        return service.batch_view(session, service.create_batch(session, actor, data=body))
+
+    return idem.once(session, fingerprint(body), create)
 
 
 @router.get("/batches", response_model=list[BatchRead])
@@ -101,11 +108,11 @@ def receive_device(
     batch_id: IdPath, body: DeviceIntake, session: SessionDep, actor: Receiver, idem: IdempotencyDep
 ) -> Any:
     """Register one device into the batch; the answer carries its new `code`."""
-    asked = fingerprint(batch_id, body)
-    if replayed := idem.replay(session, asked):
-        return replayed
-    device = service.receive_device(session, actor, batch_id=batch_id, data=body)
-    return idem.answer(session, asked, _device(device))
+
+    def receive() -> DeviceRead:
+        return _device(service.receive_device(session, actor, batch_id=batch_id, data=body))
+
+    return idem.once(session, fingerprint(batch_id, body), receive)
 
 
 def _device(device: Device) -> DeviceRead:
@@ -125,16 +132,35 @@ def import_file(
     dry_run: Annotated[bool, Query(description="check and report, write nothing")] = False,
     skip_invalid: Annotated[bool, Query(description="import the valid rows only")] = False,
     category: Annotated[Category | None, Query(description="for rows with no category")] = None,
+    categories: Annotated[
+        str | None,
+        Form(
+            max_length=10_000,
+            description="answers for category values that name two kinds of device "
+            '(« Téléphone », « Portable »), a JSON object: `{"Téléphone": "smartphone"}`',
+        ),
+    ] = None,
 ) -> Any:
     """Import an asset list; a file with bad rows is refused whole (422), row by row.
 
     The answer lists the first 200 problems (`skipped_rows`) and counts them all
     (`problem_count`); `refused_csv_url` gives every refused row. The file is checked
     without holding the write lock, then written in chunks: other users keep working.
+
+    `category_readings` says how each category value was read. A value that names two
+    kinds of device (« Téléphone »: basic phone or smartphone; « Portable »: laptop or
+    phone) is read from each row's model or IMEI, else waits for an answer in
+    `categories`: a dry run lists it (category null, with its rows and `choices`), an
+    import is refused (422 `category_unanswered`, its `questions`) unless `skip_invalid`,
+    which leaves those rows out with why.
     """
     batch = service.open_batch(session, batch_id)
-    options = import_options(settings, file.filename or "", dry_run, skip_invalid, category)
-    asked = fingerprint(batch_id, importer.file_sha256(file.file), dry_run, skip_invalid, category)
+    answers = answers_from_json(categories)
+    options = import_options(
+        settings, file.filename or "", dry_run, skip_invalid, category, answers=answers
+    )
+    sha = importer.file_sha256(file.file)
+    asked = fingerprint(batch_id, sha, dry_run, skip_invalid, category, sorted(answers.items()))
     if replayed := idem.replay(session, asked):
         return replayed
     outcome = run_import(session, engine, actor, batch, file.file, options)
@@ -147,7 +173,13 @@ def import_file(
 
 
 def import_options(
-    settings: Settings, filename: str, dry_run: bool, skip_invalid: bool, category: Category | None
+    settings: Settings,
+    filename: str,
+    dry_run: bool,
+    skip_invalid: bool,
+    category: Category | None,
+    *,
+    answers: categories_rules.Answers | None = None,
 ) -> importer.Options:
     return importer.Options(
         filename,
@@ -157,6 +189,7 @@ def import_options(
         max_rows=settings.max_import_rows,
         refused_dir=refused.folder(settings.data_dir),
         limits=file_limits(settings),
+        answers=answers or {},
     )
 
 
@@ -211,6 +244,24 @@ def _report(outcome: importer.Outcome, batch_id: int, dry_run: bool, locale: str
             RowError(row=i.row, column=i.column, message=localise(locale, i.message))
             for i in outcome.issues
         ],
+        waiting_rows=outcome.waiting,
+        category_readings=[reading_model(r, locale) for r in outcome.readings],
+    )
+
+
+def reading_model(reading: categories_rules.CategoryReading, locale: str) -> CategoryReading:
+    """How a category value was read, as the API answers it (and the page shows it)."""
+    evidence = reading.evidence
+    return CategoryReading(
+        value=reading.value,
+        category=reading.category,
+        count=reading.count,
+        rows=reading.rows,
+        evidence=evidence.value if evidence else None,
+        explanation=translate(locale, categories_rules.EVIDENCE_LABELS[evidence])
+        if evidence
+        else None,
+        choices=list(reading.choices),
     )
 
 
@@ -253,10 +304,15 @@ def close_batch(
     body: Annotated[BatchClose, Body(default_factory=BatchClose)],
     session: SessionDep,
     actor: BatchManager,
-) -> BatchRead:
+    idem: IdempotencyDep,
+) -> Any:
     """Close a batch; a difference between declared and received counts needs a comment."""
-    batch = service.close_batch(session, actor, batch_id=batch_id, comment=body.comment)
-    return service.batch_view(session, batch)
+
+    def close() -> BatchRead:
+        batch = service.close_batch(session, actor, batch_id=batch_id, comment=body.comment)
+        return service.batch_view(session, batch)
+
+    return idem.once(session, fingerprint(batch_id, body), close, status_code=200)
 
 
 @router.get("/batches/{batch_id}/receipt.pdf", response_class=Response)

@@ -16,7 +16,7 @@ from db import ledger
 from db.engine import Transactions, transaction
 from db.enums import Category
 from db.errors import DomainError
-from intake import api, importer, receipt, refused, service
+from intake import api, categories, importer, receipt, refused, service
 from remise.auth import system_actor
 from remise.i18n import localise, translate
 from remise.runtime import engine_for
@@ -36,7 +36,35 @@ def _engine_and_locale() -> tuple[Engine, Settings]:
         raise typer.Exit(1) from exc
 
 
-def _print_refused(exc: importer.ImportRefused, locale: str) -> None:
+def _answers(given: list[str]) -> dict[str, Category]:
+    """`--category-for VALUE=CATEGORY` options, checked (BadCategoryAnswer names the value)."""
+    pairs = dict(text.rpartition("=")[::2] for text in given)
+    return categories.parse_answers({value.strip(): answer for value, answer in pairs.items()})
+
+
+def _print_readings(outcome: importer.Outcome, locale: str, console: Console) -> None:
+    """How each category value was read; the values still waiting, with their rows."""
+    if not outcome.readings:
+        return
+    table = Table(title="categories read", title_justify="left")
+    for column in ("value", "category", "rows", "how"):
+        table.add_column(column, overflow="fold")
+    for reading in outcome.readings:
+        how = categories.EVIDENCE_LABELS[reading.evidence] if reading.evidence else None
+        table.add_row(
+            reading.value or "-",
+            reading.category.value if reading.category else "? " + "/".join(reading.choices),
+            str(reading.count),
+            translate(locale, how) if how else f'--category-for "{reading.value}=…"',
+        )
+    console.print(table)
+    for question in outcome.questions():
+        rows = ", ".join(str(row) for row in question.rows)
+        more = " …" if question.count > len(question.rows) else ""
+        console.print(f'  "{question.value}", {question.count} rows ({rows}{more})')
+
+
+def _print_refused(exc: importer.ImportRefused | importer.CategoryUnanswered, locale: str) -> None:
     table = Table(title=translate(locale, exc.template, **exc.params), title_justify="left")
     for column in ("row", "column", "problem"):
         table.add_column(column, overflow="fold")
@@ -54,10 +82,23 @@ def import_command(
     dry_run: Annotated[bool, typer.Option(help="check and report, write nothing")] = False,
     skip_invalid: Annotated[bool, typer.Option(help="import the valid rows only")] = False,
     category: Annotated[Category | None, typer.Option(help="for rows with no category")] = None,
+    category_for: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--category-for",
+            help='what a value naming two kinds of device means: "Téléphone=smartphone" '
+            "(again for each value)",
+        ),
+    ] = None,
 ) -> None:
     """Import a donor's asset list into a batch: all rows, or none if any is wrong."""
     engine, settings = _engine_and_locale()
     locale = settings.default_locale
+    try:
+        answers = _answers(category_for or [])
+    except DomainError as exc:
+        err.print(translate(locale, exc.template, **exc.params))
+        raise typer.Exit(1) from exc
     actor = system_actor(f"cli:{getpass.getuser()}")
     columns = (
         TextColumn("{task.description}"),
@@ -82,6 +123,7 @@ def import_command(
                 max_rows=settings.max_import_rows,
                 refused_dir=refused.folder(settings.data_dir),
                 limits=api.file_limits(settings),
+                answers=answers,
             )
             with transaction(engine, read_only=True) as session:
                 batch = service.open_batch(session, batch_id)
@@ -89,14 +131,17 @@ def import_command(
             outcome = importer.import_rows(
                 Transactions(engine), actor, batch=batch, stream=stream, options=options
             )
-    except importer.ImportRefused as exc:
+    except (importer.ImportRefused, importer.CategoryUnanswered) as exc:
         _print_refused(exc, locale)
+        if exc.outcome is not None:
+            _print_readings(exc.outcome, locale, err)
         raise typer.Exit(1) from exc
     except DomainError as exc:
         err.print(translate(locale, exc.template, **exc.params))
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
+    _print_readings(outcome, locale, out)
     verb = "would create" if dry_run else "created"
     out.print(
         f"{outcome.rows} rows: {verb} {outcome.created}, already present "

@@ -10,6 +10,13 @@ unless the caller asked to skip invalid rows; the answer lists the first
 disk (`intake.refused`), never into memory. Files past `Options.max_rows` rows are
 refused as soon as the row after the limit is read.
 
+A category word that names two kinds of device (« Téléphone », « Portable ») is read
+from the row's evidence (`intake.categories`), else from the answer given for that
+value (`Options.answers`); rows still waiting are refused with why, and counted under
+their value in `Outcome.readings`, which says how every value was read. A dry run asks
+(it answers the questions), an import refuses them all (CategoryUnanswered) unless
+told to skip invalid rows.
+
 Pass 2 reads the file again and registers the good rows in chunks of `CHUNK`, each
 in its own short write transaction from the caller's unit of work (`db.engine`), so
 that logins and other writers get the lock between chunks. Each chunk's devices and
@@ -36,7 +43,8 @@ from db.engine import UnitOfWork
 from db.enums import Category
 from db.errors import N_, Invalid, Message
 from db.models import Batch
-from intake import records, rules
+from intake import categories, records, rules
+from intake.categories import CategoryReading
 from intake.files import Limits, SourceRow, TableInfo, open_table
 from intake.refused import Reason, RefusedRows
 from remise.auth import Actor
@@ -51,6 +59,7 @@ _LOOKUP = 500
 
 class ImportRefused(Invalid):
     code = "import_refused"
+    outcome: Outcome | None = None  # what pass 1 found, for a page to show
     message = N_(
         "The file was not imported: %(count)s problems in %(rows)s rows. Nothing was written. "
         "Fix them and send the file again, or import the valid rows only."
@@ -62,6 +71,16 @@ class TooManyRows(Invalid):
     message = N_(
         "This file has more than %(limit)s rows, the most Remise imports from one file. "
         "Nothing was written: split it into several files and import them one after another."
+    )
+
+
+class CategoryUnanswered(Invalid):
+    code = "category_unanswered"
+    outcome: Outcome | None = None
+    message = N_(
+        "The file was not imported: %(rows)s rows wait for you to say which category they "
+        "are (%(values)s). Nothing was written. Answer for each value, or import the other "
+        "rows only."
     )
 
 
@@ -85,6 +104,7 @@ class Options:
     max_rows: int = MAX_ROWS
     refused_dir: Path | None = None  # where refused rows are kept; None keeps none
     limits: Limits = field(default_factory=Limits)  # what one file may hold (XLSX, cells)
+    answers: categories.Answers = field(default_factory=dict)  # see `categories.parse_answers`
 
 
 @dataclass
@@ -101,6 +121,13 @@ class Outcome:
     headers: list[str] = field(default_factory=list)
     import_id: int | None = None
     refused_file: str | None = None
+    # How the category column was read, for the rows to write or waiting for an answer.
+    readings: list[CategoryReading] = field(default_factory=list)
+    waiting: int = 0  # rows whose category waits for an answer (refused until given)
+
+    def questions(self) -> list[CategoryReading]:
+        """The values that wait for an answer."""
+        return [reading for reading in self.readings if reading.category is None]
 
 
 class RowSet:
@@ -133,11 +160,14 @@ class _Scan:
     columns: dict[str, str]
     kept: RefusedRows
     seen: dict[str, int] = field(default_factory=dict)
+    readings: categories.Tally = field(default_factory=dict)
     present: RowSet = field(default_factory=RowSet)
     refused: RowSet = field(default_factory=RowSet)
     # Rows waiting for the look-up of their serial, and bad rows behind them, in file
     # order, so that the refused rows reach their file in row order.
-    pending: list[tuple[SourceRow, list[rules.Problem]]] = field(default_factory=list)
+    pending: list[tuple[SourceRow, list[rules.Problem], rules.Reading | None]] = field(
+        default_factory=list
+    )
 
 
 def file_sha256(stream: BinaryIO) -> str:
@@ -155,6 +185,17 @@ def _cells(info: TableInfo, row: SourceRow) -> list[str]:
         row.values.get(name, "") if name else row.extras.get(header, "")
         for header, name in info.columns.items()
     ]
+
+
+def _read(scan: _Scan, row: SourceRow, reading: rules.Reading) -> None:
+    """Count the row under the way its category was read; a waiting row is refused."""
+    categories.tally(
+        scan.readings, row.number, reading.value, reading.key, reading.category, reading.evidence
+    )
+    if reading.category is None:
+        scan.outcome.waiting += 1
+        message = categories.waiting_message(reading.value, reading.key)
+        _flag(scan, row, [rules.Problem("category", message)])
 
 
 def _flag(scan: _Scan, row: SourceRow, problems: list[rules.Problem]) -> None:
@@ -180,9 +221,9 @@ def _elsewhere(row: SourceRow, batch_id: int, code: str) -> rules.Problem:
 
 def _settle(session: Session, scan: _Scan) -> None:
     """Look the pending serials up (here: present; elsewhere: an error), in file order."""
-    keys = [row.values["serial"].upper() for row, problems in scan.pending if not problems]
+    keys = [row.values["serial"].upper() for row, problems, _r in scan.pending if not problems]
     where = records.serials_in_remise(session, keys) if keys else {}
-    for row, problems in scan.pending:
+    for row, problems, reading in scan.pending:
         found = None if problems else where.get(row.values["serial"].upper())
         if found is not None and found[0] == scan.batch_id:
             scan.present.add(row.number)
@@ -190,6 +231,8 @@ def _settle(session: Session, scan: _Scan) -> None:
             _flag(scan, row, [_elsewhere(row, *found)])
         elif problems:
             _flag(scan, row, problems)
+        elif reading is not None:
+            _read(scan, row, reading)
     scan.pending.clear()
 
 
@@ -200,7 +243,9 @@ def _reason_headers() -> frozenset[str]:
 
 
 def _scan_row(scan: _Scan, row: SourceRow, options: Options) -> None:
-    problems = rules.row_problems(row.values, default_category=options.default_category)
+    reading, problems = rules.read_row(
+        row.values, default_category=options.default_category, answers=options.answers
+    )
     if not problems:
         serial = row.values["serial"]
         first = scan.seen.setdefault(serial.upper(), row.number)
@@ -210,7 +255,7 @@ def _scan_row(scan: _Scan, row: SourceRow, options: Options) -> None:
                 {"serial": serial, "row": first},
             )
             problems = [rules.Problem("serial", message)]
-    scan.pending.append((row, problems))
+    scan.pending.append((row, problems, reading))
 
 
 def _scan(session: Session, batch_id: int, stream: BinaryIO, options: Options) -> _Scan:
@@ -236,6 +281,7 @@ def _scan(session: Session, batch_id: int, stream: BinaryIO, options: Options) -
             raise
     scan.kept.close()
     outcome.skipped, outcome.already_present = scan.refused.count, scan.present.count
+    outcome.readings = list(scan.readings.values())
     return scan
 
 
@@ -246,10 +292,13 @@ def _drafts(stream: BinaryIO, options: Options, scan: _Scan) -> Iterator[tuple[i
             if row.number in scan.refused or row.number in scan.present:
                 continue
             extras = {k: v for k, v in row.extras.items() if k not in _reason_headers()}
-            yield (
-                row.number,
-                rules.draft(row.values, extras, default_category=options.default_category),
+            draft = rules.draft(
+                row.values,
+                extras,
+                default_category=options.default_category,
+                answers=options.answers,
             )
+            yield row.number, draft
 
 
 def import_rows(
@@ -268,14 +317,7 @@ def import_rows(
         scan = _scan(session, batch.id, stream, options)
     outcome = scan.outcome
     try:
-        if outcome.issue_count and not options.skip_invalid:
-            error = ImportRefused(count=outcome.issue_count, rows=outcome.skipped)
-            error.extra = {
-                "errors": outcome.issues,
-                "error_count": outcome.issue_count,
-                "refused_rows": outcome.skipped,
-            }
-            raise error
+        _refuse(outcome, options)
         if options.dry_run:
             outcome.created = outcome.rows - outcome.skipped - outcome.already_present
             return outcome
@@ -283,6 +325,28 @@ def import_rows(
     finally:
         scan.kept.discard()  # kept by now if the import needs it
     return outcome
+
+
+def _refuse(outcome: Outcome, options: Options) -> None:
+    """ImportRefused for bad rows; CategoryUnanswered for rows waiting for an answer, unless
+    a dry run (which asks) or `skip_invalid` (which leaves them out, with why)."""
+    if options.skip_invalid:
+        return
+    extra: dict[str, object] = {
+        "errors": outcome.issues,
+        "error_count": outcome.issue_count,
+        "refused_rows": outcome.skipped,
+        "questions": [categories.question_json(q) for q in outcome.questions()],
+    }
+    error: ImportRefused | CategoryUnanswered | None = None
+    if outcome.issue_count > outcome.waiting:
+        error = ImportRefused(count=outcome.issue_count, rows=outcome.skipped)
+    elif outcome.waiting and not options.dry_run:
+        values = [q.value for q in outcome.questions()]
+        error = CategoryUnanswered(rows=outcome.waiting, values=values)
+    if error is not None:
+        error.extra, error.outcome = extra, outcome
+        raise error
 
 
 def _write(

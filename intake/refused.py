@@ -124,6 +124,19 @@ def file_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
     return headers, rows()
 
 
+def first_rows(path: Path, *, limit: int) -> list[tuple[int, list[dict[str, Any]]]]:
+    """The first `limit` rows of a kept file: each row's number and reasons (for a page)."""
+    found: list[tuple[int, list[dict[str, Any]]]] = []
+    with path.open("rb") as stream:
+        stream.readline()  # the headers
+        for line in stream:
+            if len(found) == limit:
+                break
+            data = orjson.loads(line)
+            found.append((data["row"], data["reasons"]))
+    return found
+
+
 def document_rows(document: str | None) -> tuple[list[str], Iterator[Row]]:
     """The headers and the rows of a document kept in `import_record.refused_csv`."""
     data = orjson.loads(document or '{"headers": [], "rows": []}')

@@ -7,10 +7,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 
 from db.enums import Category
 from db.errors import N_, Message
+from intake import categories
+from intake.categories import Answers, Evidence, category_for
 from intake.columns import normalise_header
 
 
@@ -48,71 +49,6 @@ def siret_valid(text: str) -> bool:
     return luhn_valid(digits)
 
 
-# --- categories as people write them ----------------------------------------------
-
-_CATEGORY_WORDS: dict[Category, tuple[str, ...]] = {
-    Category.LAPTOP: (
-        "laptop",
-        "portable",
-        "pc portable",
-        "ordinateur portable",
-        "notebook",
-        "ultraportable",
-        "netbook",
-        "chromebook",
-        "macbook",
-        "ordi portable",
-    ),
-    Category.DESKTOP: (
-        "desktop",
-        "fixe",
-        "pc fixe",
-        "ordinateur fixe",
-        "unite centrale",
-        "uc",
-        "tour",
-        "poste fixe",
-        "poste de travail",
-        "all in one",
-        "tout en un",
-        "mini pc",
-        "pc",
-        "workstation",
-        "station de travail",
-    ),
-    Category.SMARTPHONE: (
-        "smartphone",
-        "smartphones",
-        "iphone",
-        "mobile",
-        "telephone mobile",
-        "telephone intelligent",
-        "android",
-    ),
-    Category.TABLET: ("tablet", "tablette", "tablettes", "ipad", "tablette tactile"),
-    Category.BASIC_PHONE: (
-        "basic phone",
-        "basic_phone",
-        "telephone",
-        "telephone basique",
-        "feature phone",
-        "mobile basique",
-        "gsm",
-        "telephone simple",
-    ),
-    Category.OTHER: ("other", "autre", "autres", "divers"),
-}
-CATEGORY_SYNONYMS: dict[str, Category] = {
-    word: category for category, words in _CATEGORY_WORDS.items() for word in words
-}
-
-
-@cache  # a file repeats a handful of category names thousands of times
-def category_for(text: str) -> Category | None:
-    """The category a spreadsheet cell names, in French or English, or None."""
-    return CATEGORY_SYNONYMS.get(normalise_header(text))
-
-
 # --- dates as spreadsheets write them ----------------------------------------------
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
@@ -141,7 +77,7 @@ def parse_date(text: str) -> date:
 LIMITS = {"brand": 120, "model": 200, "serial": 120, "asset_tag": 120}
 CATEGORY_HELP = N_(
     "use laptop, desktop, smartphone, tablet, basic phone or other "
-    "(or portable, fixe, tablette, téléphone, autre)"
+    "(or ordinateur portable, fixe, tablette, téléphone basique, autre)"
 )
 
 
@@ -166,15 +102,39 @@ class Draft:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-def _category(values: Mapping[str, str], default: Category | None) -> Category | Problem:
+@dataclass(frozen=True)
+class Reading:
+    """How a row's category cell was read: `category` None while its word waits for an
+    answer (`key`, the normalised word, is what the answer is given for)."""
+
+    value: str
+    key: str
+    category: Category | None
+    evidence: Evidence | None
+
+
+def read_category(
+    values: Mapping[str, str], *, default: Category | None, answers: Answers
+) -> Reading | Problem:
+    """The row's category and how it was decided, or the problem that stops it."""
     text = values.get("category")
     if not text:
         if default is not None:
-            return default
+            return Reading("", "", default, Evidence.DEFAULT)
         return Problem(
             "category",
             Message(N_("The category is missing: %(help)s."), {"help": Message(CATEGORY_HELP)}),
         )
+    key = normalise_header(text)
+    if key in categories.AMBIGUOUS:
+        category, evidence = categories.read_ambiguous(
+            key,
+            brand=values.get("brand"),
+            model=values.get("model"),
+            imei=values.get("imei"),
+            answers=answers,
+        )
+        return Reading(text, key, category, evidence)
     found = category_for(text)
     if found is None:
         return Problem(
@@ -184,7 +144,7 @@ def _category(values: Mapping[str, str], default: Category | None) -> Category |
                 {"value": text, "help": Message(CATEGORY_HELP)},
             ),
         )
-    return found
+    return Reading(text, key, found, Evidence.NAME)
 
 
 def _problems(values: Mapping[str, str]) -> list[Problem]:
@@ -230,31 +190,47 @@ def _problems(values: Mapping[str, str]) -> list[Problem]:
 
 
 def check_row(
-    values: Mapping[str, str], extras: Mapping[str, str], *, default_category: Category | None
+    values: Mapping[str, str],
+    extras: Mapping[str, str],
+    *,
+    default_category: Category | None,
+    answers: Answers | None = None,
 ) -> tuple[Draft | None, list[Problem]]:
-    """The device a row describes, or every problem that stops it."""
-    problems = row_problems(values, default_category=default_category)
-    if problems:
+    """The device a row describes, or every problem that stops it (an ambiguous category
+    nobody answered for among them)."""
+    reading, problems = read_row(values, default_category=default_category, answers=answers)
+    if reading is not None and reading.category is None:
+        problems.append(Problem("category", categories.waiting_message(reading.value, reading.key)))
+    if problems or reading is None or reading.category is None:
         return None, problems
-    return draft(values, extras, default_category=default_category), []
+    return _draft(values, extras, reading.category), []
 
 
-def row_problems(values: Mapping[str, str], *, default_category: Category | None) -> list[Problem]:
-    """Every problem that stops a row, without building its device (an import's first pass)."""
-    category = _category(values, default_category)
+def read_row(
+    values: Mapping[str, str], *, default_category: Category | None, answers: Answers | None = None
+) -> tuple[Reading | None, list[Problem]]:
+    """How the row's category reads (None if it cannot), and every problem that stops the
+    row, without building its device (an import's first pass). A category waiting for an
+    answer is not a problem here: the importer asks for it."""
+    category = read_category(values, default=default_category, answers=answers or {})
     problems = _problems(values)
     if isinstance(category, Problem):
         problems.insert(0, category)
-    return problems
+        return None, problems
+    return category, problems
 
 
 def draft(
-    values: Mapping[str, str], extras: Mapping[str, str], *, default_category: Category | None
+    values: Mapping[str, str],
+    extras: Mapping[str, str],
+    *,
+    default_category: Category | None,
+    answers: Answers | None = None,
 ) -> Draft:
-    """The device of a row `check_row` accepted, built again without checking it again."""
-    category = _category(values, default_category)
-    assert not isinstance(category, Problem), "draft() is for rows check_row accepted"
-    return _draft(values, extras, category)
+    """The device of a row `read_row` accepted and read, built again without checking it."""
+    reading = read_category(values, default=default_category, answers=answers or {})
+    assert isinstance(reading, Reading) and reading.category is not None, "an accepted row"
+    return _draft(values, extras, reading.category)
 
 
 def _draft(values: Mapping[str, str], extras: Mapping[str, str], category: Category) -> Draft:
