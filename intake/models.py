@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import BaseModel, EmailStr, Field
+from annotated_types import MaxLen
+from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Column, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
@@ -44,12 +47,39 @@ class ImportRecord(SQLModel, table=True):
     refused_file: str | None = SQLField(default=None, max_length=80)
 
 
+EMAIL_MAX = 254  # the longest address RFC 5321 lets through, and the column's size
+
+
+def max_lengths(model: type[BaseModel]) -> dict[str, int]:
+    """The longest text each field of `model` takes: the pages' `maxlength`, so that a
+    form and the API it shares a schema with cannot disagree."""
+    return {
+        name: limit.max_length
+        for name, field in model.model_fields.items()
+        for limit in field.metadata
+        if isinstance(limit, MaxLen)
+    }
+
+
 class DonorCreate(BaseModel):
     name: str = Field(min_length=2, max_length=200)
     siret: str | None = Field(default=None, max_length=20, description="14 digits, spaces allowed")
     contact_name: str | None = Field(default=None, max_length=200)
-    contact_email: EmailStr | None = None
+    contact_email: EmailStr | None = Field(default=None, max_length=EMAIL_MAX)
     contact_phone: str | None = Field(default=None, max_length=40)
+
+    @field_validator("contact_email", mode="before")
+    @classmethod
+    def _not_too_long(cls, value: Any) -> Any:
+        # Checked before the address itself, so that the answer names the limit rather
+        # than the e-mail validator's English words.
+        if isinstance(value, str) and len(value) > EMAIL_MAX:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": EMAIL_MAX},
+            )
+        return value
 
 
 class DonorRead(BaseModel):
@@ -60,6 +90,14 @@ class DonorRead(BaseModel):
     contact_email: str | None
     contact_phone: str | None
     created_at: str
+
+
+class DonorCreated(DonorRead):
+    same_siret: list[int] = Field(
+        default_factory=list,
+        description="donors recorded earlier with the same SIRET: most often the same company "
+        "entered again, whose id to use instead (the donor is created all the same)",
+    )
 
 
 class BatchCreate(BaseModel):
@@ -117,6 +155,26 @@ class RowError(BaseModel):
     message: str
 
 
+class CategoryReading(BaseModel):
+    """How one value of the file's category column was read, and for how many rows."""
+
+    value: str = Field(description="the value as the file writes it (its first spelling)")
+    category: Category | None = Field(
+        description="the category read; null: the value names two kinds of device and waits "
+        "for an answer (send `categories`), those rows are not imported until then"
+    )
+    count: int = Field(description="rows read this way")
+    rows: list[int] = Field(description="the first 20 of those rows (the file's row numbers)")
+    evidence: str | None = Field(
+        description="how it was decided: `name` (the word says it), `default` (no category: "
+        "the `category` parameter), `smartphone_model`, `basic_phone_model`, `computer_model` "
+        "(the brand and model are known), `imei` (a phone, not a laptop), `answer` (yours); "
+        "null while waiting"
+    )
+    explanation: str | None = Field(description="`evidence` for a person, in their language")
+    choices: list[Category] = Field(description="the categories to choose from, while waiting")
+
+
 class ImportReport(BaseModel):
     import_id: int | None
     dry_run: bool
@@ -129,3 +187,11 @@ class ImportReport(BaseModel):
     skipped_rows: list[RowError]
     refused_csv_url: str | None
     devices_url: str
+    waiting_rows: int = Field(
+        0, description="rows whose category waits for an answer; refused until it is given"
+    )
+    category_readings: list[CategoryReading] = Field(
+        default_factory=list,
+        description="how each value of the category column was read, for the rows to import "
+        "and those waiting for an answer",
+    )

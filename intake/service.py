@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -29,16 +30,19 @@ from remise.auth import Actor
 
 
 class DonorNotFound(NotFound):
+    field: ClassVar[str] = "donor_id"
     code = "donor_not_found"
     message = N_("No donor number %(id)s.")
 
 
 class BadSiret(Invalid):
+    field: ClassVar[str] = "siret"  # the form field a page shows the message beside
     code = "bad_siret"
     message = N_("“%(siret)s” is not a valid SIRET: 14 digits, the last one being the check digit.")
 
 
 class BadImei(Invalid):
+    field: ClassVar[str] = "imei"
     code = "bad_imei"
     message = N_("“%(value)s” is not a valid IMEI: 15 digits, the last one being the check digit.")
 
@@ -49,6 +53,7 @@ class BatchClosed(Conflict):
 
 
 class SerialTaken(Conflict):
+    field: ClassVar[str] = "serial"
     code = "serial_taken"
     message = N_("Serial %(serial)s is already in Remise, in batch %(batch)s (device %(code)s).")
 
@@ -61,11 +66,24 @@ class CommentRequired(Invalid):
     )
 
 
+def normalised_siret(text: str) -> str:
+    """The SIRET without its spaces; BadSiret unless it passes its check digit."""
+    siret = "".join(text.split())
+    if not rules.siret_valid(siret):
+        raise BadSiret(siret=text)
+    return siret
+
+
+def donors_with_siret(session: Session, siret: str) -> Sequence[Donor]:
+    """The donors already recorded with this (normalised) SIRET, oldest first: a second
+    one is most often the same company typed again."""
+    query = select(Donor).where(col(Donor.siret) == siret).order_by(col(Donor.id))
+    return session.exec(query).all()
+
+
 def create_donor(session: Session, actor: Actor, *, data: DonorCreate) -> Donor:
     """Record a donor; a SIRET, if given, must pass its check digit."""
-    siret = "".join(data.siret.split()) if data.siret else None
-    if siret and not rules.siret_valid(siret):
-        raise BadSiret(siret=data.siret)
+    siret = normalised_siret(data.siret) if data.siret else None
     donor = Donor(**data.model_dump(exclude={"siret"}), siret=siret, created_at=now_iso())
     session.add(donor)
     session.flush()
@@ -179,9 +197,7 @@ def batch_view(session: Session, found: Batch) -> BatchRead:
 def receive_device(session: Session, actor: Actor, *, batch_id: int, data: DeviceIntake) -> Device:
     """Register one device into an open batch; it gets its code and a `received` event."""
     found = open_batch(session, batch_id)
-    imei = rules.normalise_imei(data.imei) if data.imei else None
-    if data.imei and not rules.imei_valid(data.imei):
-        raise BadImei(value=data.imei)
+    imei = normalised_imei(data.imei) if data.imei else None
     serial = data.serial.strip()
     taken = session.exec(select(Device).where(func.upper(Device.serial) == serial.upper())).first()
     if taken is not None:
@@ -200,6 +216,24 @@ def receive_device(session: Session, actor: Actor, *, batch_id: int, data: Devic
         session, actor=actor.ledger_name, devices=[device], extra={"where": found.site}
     )
     return device
+
+
+def normalised_imei(text: str) -> str:
+    """The IMEI as stored; BadImei unless it has 15 digits passing the check digit."""
+    if not rules.imei_valid(text):
+        raise BadImei(value=text)
+    return rules.normalise_imei(text)
+
+
+def batch_device(session: Session, batch_id: int, text: str) -> Device | None:
+    """The device of this batch whose code `text` spells, else None (mistyped or another
+    batch's): the batch page shows the one just registered."""
+    try:
+        code = codes.parse(text)
+    except codes.CodeError:
+        return None
+    query = select(Device).where(col(Device.batch_id) == batch_id, col(Device.code) == code)
+    return session.exec(query).first()
 
 
 def close_batch(session: Session, actor: Actor, *, batch_id: int, comment: str | None) -> Batch:
