@@ -9,9 +9,12 @@ follow what refurbishing workshops check on a computer or a phone.
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
+from babel.numbers import format_decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from db.enums import Category
@@ -39,6 +42,9 @@ Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,47}$")]
 # the bound of a step's range and of a value recorded (the ledger would refuse 1e308).
 MAX_MEASURE = 10**15
 Bound = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_MEASURE, le=MAX_MEASURE)]
+# The longest text a note step, or the note of any step, holds: a few paragraphs, which
+# keeps each ledger event small. Longer text is refused, never cut.
+MAX_TEXT = 2000
 
 
 class Text(BaseModel):
@@ -116,13 +122,56 @@ class BadValue(ValueError):
         self.reason, self.params = reason, params
 
 
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise BadValue(N_("a number is expected"))
+@dataclass(frozen=True)
+class Quantity:
+    """A count inside a message, written the reader's way: 2,000 in English, 2 000 in French
+    (`remise.i18n.localise` calls `in_`)."""
+
+    value: int
+
+    def __str__(self) -> str:
+        return f"{self.value:,}"
+
+    def in_(self, locale: str) -> str:
+        return str(format_decimal(self.value, locale=locale))
+
+
+TOO_LONG = N_("%(max)s characters at most: this text has %(count)s")
+
+
+def text_within(text: str, limit: int = MAX_TEXT) -> str:
+    """`text` without the spaces around it; BadValue naming the limit if it is longer."""
+    kept = text.strip()
+    if len(kept) > limit:
+        raise BadValue(TOO_LONG, max=Quantity(limit), count=Quantity(len(kept)))
+    return kept
+
+
+# Spaces a French writer puts between thousands: a space, a no-break space, a narrow
+# no-break space (what babel writes for fr), a thin space.
+_THOUSANDS = " \u00a0\u202f\u2009"
+_TYPED_NUMBER = re.compile(rf"[+-]?(?:\d{{1,3}}(?:[{_THOUSANDS}]\d{{3}})+|\d+)(?:[.,]\d+)?")
+
+
+def parse_number(text: str, unit: str | None = None) -> float:
+    """A number as a person types it: `85`, `85,5`, `85.5`, `1 234,5` (thousands apart by
+    a space or a no-break space), `−3`, with the step's `unit` after it or not (`85 %`);
+    what programs send (`8.55e1`) too. BadValue if it is no number."""
+    cleaned = text.strip().replace("\u2212", "-")
+    if unit and cleaned.lower().endswith(unit.lower()):
+        cleaned = cleaned[: -len(unit)].rstrip()
+    if _TYPED_NUMBER.fullmatch(cleaned):
+        return float(re.sub(f"[{_THOUSANDS}]", "", cleaned).replace(",", "."))
     try:
-        return float(str(value).replace(",", ".").strip())
+        return float(cleaned.replace(",", "."))
     except ValueError as exc:
         raise BadValue(N_("a number is expected")) from exc
+
+
+def _number(value: Any, unit: str | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadValue(N_("a number is expected"))
+    return parse_number(value, unit) if isinstance(value, str) else float(value)
 
 
 def normalise(step: Step, value: Any) -> Any:
@@ -132,7 +181,7 @@ def normalise(step: Step, value: Any) -> Any:
             raise BadValue(N_("yes (true) or no (false) is expected"))
         return value
     if step.kind == Kind.MEASURE:  # ints, or decimal strings: the ledger holds no floats
-        number = _number(value)
+        number = _number(value, step.unit)
         if not math.isfinite(number) or abs(number) > MAX_MEASURE:
             raise BadValue(
                 N_("this is no measure in %(unit)s (the step passes from %(min)s to %(max)s)"),
@@ -148,7 +197,7 @@ def normalise(step: Step, value: Any) -> Any:
         return value
     if not isinstance(value, str) or not value.strip():
         raise BadValue(N_("some text is expected"))
-    return value.strip()[:2000]
+    return text_within(value)
 
 
 def bound_text(value: float | None) -> str:

@@ -11,7 +11,14 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from db.jsonvalue import JsonScalar
-from refurbish.checklists import Kind, State
+from refurbish.checklists import MAX_TEXT, Kind, State
+
+# How long what a volunteer writes may be; the pages give these as `maxlength` and say
+# them, and a longer text is refused naming the limit, never cut.
+COMMENT_MAX = 1000
+PART_MAX = 200  # a part's description, what came out or went in
+COLLECTOR_MAX = 200
+PARTS_MAX = 50  # parts harvested from one device
 
 
 class ChecklistTemplate(SQLModel, table=True):
@@ -158,7 +165,7 @@ class StepRecord(BaseModel):
         description="true/false, a number in the step's unit, an option's key, text, or the "
         "`photo` reference that POST /runs/{id}/photos answered"
     )
-    note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, max_length=MAX_TEXT)
 
 
 class StepView(BaseModel):
@@ -205,28 +212,32 @@ class RunRead(BaseModel):
 
 class RunStart(BaseModel):
     comment: str | None = Field(
-        default=None, max_length=1000, description="why it comes back (returned or reopened)"
+        default=None,
+        max_length=COMMENT_MAX,
+        description="why it comes back (returned or reopened)",
     )
 
 
 class PartReplaced(BaseModel):
     part: PartKind
-    removed: str | None = Field(default=None, max_length=200, description="what came out")
-    fitted: str = Field(min_length=1, max_length=200, description="what went in, e.g. 8 GB DDR4")
+    removed: str | None = Field(default=None, max_length=PART_MAX, description="what came out")
+    fitted: str = Field(
+        min_length=1, max_length=PART_MAX, description="what went in, e.g. 8 GB DDR4"
+    )
 
 
 class HarvestedPartIn(BaseModel):
     kind: PartKind
-    description: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=PART_MAX)
 
 
 class RunFinish(BaseModel):
     outcome: Outcome
-    parts: list[HarvestedPartIn] = Field(default_factory=list, max_length=50)
+    parts: list[HarvestedPartIn] = Field(default_factory=list, max_length=PARTS_MAX)
     collector: str | None = Field(
-        default=None, max_length=200, description="the WEEE collector (recycled)"
+        default=None, max_length=COLLECTOR_MAX, description="the WEEE collector (recycled)"
     )
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
 
 
 class FlagRead(BaseModel):

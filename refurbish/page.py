@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.numbers import format_decimal
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
@@ -112,8 +113,9 @@ _VALUE_NAMES: dict[str, dict[Any, str]] = {
 class _Wording:
     """Ledger payload values in the page's words: statuses, categories, steps, yes/no."""
 
-    def __init__(self, runs: list[RunRead], translate: Any) -> None:
+    def __init__(self, runs: list[RunRead], translate: Any, locale: str) -> None:
         self.translate = translate
+        self.locale = locale
         self.steps = {step.key: step for run in runs for step in run.steps}
 
     def value(self, name: str, value: Any, step: str | None = None) -> str:
@@ -132,9 +134,22 @@ class _Wording:
         if name == "step" and value in self.steps:
             return self.steps[value].label
         if name == "value" and step in self.steps:
-            options = {o["key"]: o["label"] for o in self.steps[step].options}
-            return str(options.get(value, value))
+            return self._step_value(self.steps[step], value)
         return str(value)
+
+    def _step_value(self, step: Any, value: Any) -> str:
+        if step.kind == "measure":  # stored "85.5", read « 85,5 » on a French page
+            return self._number(value)
+        options = {o["key"]: o["label"] for o in step.options}
+        return str(options.get(value, value))
+
+    def _number(self, value: Any) -> str:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return str(value)
+        shown = int(number) if number.is_integer() else number
+        return format_decimal(shown, locale=self.locale, decimal_quantization=False)
 
     def past_run(self, run: RunRead) -> PastRun:
         steps = []
@@ -219,7 +234,7 @@ def device_page(session: Session, code: str, locale: str, translate: Any) -> Dev
     views = [queries.run_view(session, r, locale) for r in runs]
     open_run = next((v for v in views if v.open), None)
     status = Status(device.status)
-    wording = _Wording(views, translate)
+    wording = _Wording(views, translate, locale)
     return DevicePage(
         device=device,
         code=codes.display(device.code),

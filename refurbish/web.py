@@ -1,12 +1,17 @@
 """The bench's device page: the device, its history, its checklist, probe results.
 
 Forms post here and come back to the page (303), or show it again with each
-problem beside its step, nothing saved, when a value does not suit.
+problem beside its step or field, nothing saved, when a value does not suit; the
+problem is said beside the form that caused it (`problem_at`), where the eye is.
+A GET on a form's address (a reloaded error page, a bookmark) leads to the page.
+A saved checklist comes back as `?saved=<run>`: its message shows beside the step
+the keyboard lands on, and the page's script forgets the answers it kept as a draft.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,16 +20,34 @@ from starlette.datastructures import FormData, UploadFile
 
 from db.errors import N_, DomainError
 from refurbish import checklist_form, page, photos, service
-from refurbish.checklists import Kind
-from refurbish.models import HarvestedPartIn, PartKind, RunFinish
+from refurbish.checklists import MAX_TEXT, Kind
+from refurbish.models import COLLECTOR_MAX, COMMENT_MAX, PART_MAX, PARTS_MAX, PartKind
 from remise.auth import Actor, Permission
 from remise.deps import IdPath, SessionDep, get_settings
 from remise.i18n import translate
-from remise.pages import Csrf, FormDep, page_locale, page_require, redirect, render, said
+from remise.pages import (
+    FLASH_COOKIE,
+    Csrf,
+    FormDep,
+    page_locale,
+    page_require,
+    redirect,
+    render,
+    said,
+)
 
 router = APIRouter(include_in_schema=False)
 Worker = Annotated[Actor, Depends(page_require(Permission.RUNS_WORK))]
 PROBE_EVERY_MS = 3000
+# What the page's fields may hold (`maxlength`, and said beside them); the parts field
+# holds up to PARTS_MAX lines of a kind, a colon and a description.
+LIMITS = {
+    "text": MAX_TEXT,
+    "comment": COMMENT_MAX,
+    "part": PART_MAX,
+    "parts_text": PARTS_MAX * (PART_MAX + len("keyboard: \n")),
+    "collector": COLLECTOR_MAX,
+}
 
 
 def _translator(request: Request) -> Any:
@@ -41,7 +64,13 @@ def _page(
         "errors": {},
         "typed": {},
         "problem": None,
+        "problem_at": None,  # the form beside which `problem` shows: start, checklist, finish
         "blocking": [],
+        "finish_errors": {},
+        "finish_typed": {},
+        "saved_message": "",
+        "saved_run": "",
+        "limits": LIMITS,
         "part_kinds": list(PartKind),
         "probe_every": PROBE_EVERY_MS,
     }
@@ -49,9 +78,28 @@ def _page(
 
 
 @router.get("/bench/devices/{code}", response_class=HTMLResponse)
-def device(code: str, request: Request, session: SessionDep, _actor: Worker) -> Response:
-    """The device page of the bench station."""
-    return _page(request, session, code)
+def device(
+    code: str, request: Request, session: SessionDep, _actor: Worker, saved: str = ""
+) -> Response:
+    """The device page of the bench station; after a checklist is saved (`saved`: its
+    run), the message shows in the checklist rather than at the top."""
+    if not saved:
+        return _page(request, session, code)
+    message = unquote(request.cookies.get(FLASH_COOKIE, ""))
+    return _page(request, session, code, flash="", saved_message=message, saved_run=saved)
+
+
+@router.get("/bench/devices/{code}/run")
+def start_again(code: str, _actor: Worker) -> Response:
+    """A reloaded refusal to start, or a bookmark: the device page."""
+    return redirect(f"/bench/devices/{code}")
+
+
+@router.get("/bench/runs/{run_id}/checklist")
+@router.get("/bench/runs/{run_id}/finish")
+def back_to_device(run_id: IdPath, session: SessionDep, _actor: Worker) -> Response:
+    """A reloaded error page of the checklist or the finish form: the run's device page."""
+    return redirect(f"/bench/devices/{page.run_code(session, run_id)}")
 
 
 @router.get("/bench/devices/{code}/probe", response_class=HTMLResponse)
@@ -70,7 +118,8 @@ def start(
         service.start_run(session, actor, code=code, comment=comment or None)
     except DomainError as exc:
         session.rollback()
-        return _page(request, session, code, status=exc.status, problem=said(request, exc))
+        problem = said(request, exc)
+        return _page(request, session, code, status=exc.status, problem=problem, problem_at="start")
     return redirect(f"/bench/devices/{code}")  # no #fragment: it would cancel autofocus
 
 
@@ -120,32 +169,19 @@ def save_checklist(
             session,
             code,
             status=422,
-            problem=said(request, exc),
+            problem=exc.said(page_locale(request)),
+            problem_at="checklist",
             errors=exc.extra["errors"],
             typed=typed,
         )
     except DomainError as exc:
         session.rollback()
-        return _page(request, session, code, status=exc.status, problem=said(request, exc))
-    message = translate(page_locale(request), N_("%(count)s steps saved."), count=saved)
-    return redirect(f"/bench/devices/{code}", flash=message)
-
-
-def _parts(text: str) -> list[HarvestedPartIn]:
-    """`kind: description` per line (`ram: 8 GB DDR4`); a line without a kind is `other`."""
-    parts = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        kind, sep, description = line.partition(":")
-        known = kind.strip().lower() in {k.value for k in PartKind}
-        parts.append(
-            HarvestedPartIn(
-                kind=PartKind(kind.strip().lower()) if sep and known else PartKind.OTHER,
-                description=(description if sep and known else line).strip()[:200],
-            )
+        problem = said(request, exc)
+        return _page(
+            request, session, code, status=exc.status, problem=problem, problem_at="checklist"
         )
-    return parts
+    message = translate(page_locale(request), N_("%(count)s steps saved."), count=saved)
+    return redirect(f"/bench/devices/{code}?saved={run_id}", flash=message)
 
 
 @router.post("/bench/runs/{run_id}/finish", dependencies=[Csrf])
@@ -154,19 +190,9 @@ def finish(
 ) -> Response:
     """Close the run with its outcome; what still blocks it is listed on the page."""
     code = page.run_code(session, run_id)
+    typed = {name: str(form.get(name) or "") for name in checklist_form.FINISH_FIELDS}
     try:
-        data = RunFinish.model_validate(
-            {
-                "outcome": str(form.get("outcome") or ""),
-                "comment": str(form.get("comment") or "").strip() or None,
-                "collector": str(form.get("collector") or "").strip() or None,
-                "parts": _parts(str(form.get("parts") or "")),
-            }
-        )
-    except ValueError:
-        problem = translate(page_locale(request), N_("Choose how the refurbishment ended."))
-        return _page(request, session, code, status=422, problem=problem)
-    try:
+        data = checklist_form.finish_data(typed)
         service.finish_run(session, actor, run_id=run_id, data=data)
     except DomainError as exc:
         session.rollback()
@@ -177,7 +203,10 @@ def finish(
             code,
             status=exc.status,
             problem=said(request, exc),
+            problem_at="finish",
             blocking=[b["key"] for b in blocking],
+            finish_errors=exc.extra.get("fields", {}),
+            finish_typed=typed,
         )
     message = translate(page_locale(request), N_("Refurbishment finished."))
     return redirect(f"/bench/devices/{code}", flash=message)
