@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install messages bench bench-quick clean
+.PHONY: run demo-logins test lint install messages bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The first run prints the demo logins and their API tokens; later runs say how to
+# see the logins again (`make demo-logins`).
 run: $(STAMP)
 	$(BIN)/remise db upgrade
 	$(BIN)/remise demo
 	$(BIN)/remise serve --host $(HOST) --port $(PORT)
+
+demo-logins: $(STAMP)
+	$(BIN)/remise demo --logins
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
@@ -35,7 +40,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i remise/locale/messages.pot -d remise/locale --no-fuzzy-matching --ignore-obsolete
 
 # Every benchmark, a module of the bench package (tests/test_bench.py checks this list).
-BENCHMARKS := ledger intake_import label_drawing pages
+BENCHMARKS := ledger intake_import label_drawing pages http
 
 bench: $(STAMP)
 	set -e; for name in $(BENCHMARKS); do $(BIN)/python -m bench.$$name; done

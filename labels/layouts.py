@@ -16,12 +16,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from db.errors import N_, Invalid, NotFound
+from db.errors import N_, Invalid, Message, NotFound
 
 MM_PER_INCH = 25.4
 PositiveMm = Annotated[float, Field(gt=0, le=1000)]
 Dpi = Annotated[int, Field(ge=100, le=1200)]
 Points = Annotated[float, Field(ge=3, le=96)]
+
+
+# Descriptions hold brands and references, which no language translates; the words a
+# layout adds to them are this one message.
+OR_COMPATIBLE = N_("%(models)s or compatible")
 
 
 class UnknownLayout(NotFound):
@@ -44,6 +49,7 @@ class _Common(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$")
     description: str = ""
+    or_compatible: bool = False
     width_mm: PositiveMm
     height_mm: PositiveMm
     dpi: Dpi
@@ -57,6 +63,14 @@ class _Common(BaseModel):
     @property
     def dots_per_mm(self) -> float:
         return self.dpi / MM_PER_INCH
+
+    @property
+    def shown_description(self) -> Message | str:
+        """The description as pages show it: brands and references stay as written, the
+        words around them are translated (`|t` in templates, `localise` elsewhere)."""
+        if self.or_compatible and self.description:
+            return Message(OR_COMPATIBLE, {"models": self.description})
+        return self.description
 
     @model_validator(mode="after")
     def _sizes_in_order(self) -> _Common:

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from db.errors import N_
 from labels import pdf, png, zpl
 from labels.content import LabelContent
 from labels.layouts import Layout, SheetLayout, ThermalLayout
+from remise.i18n import translate
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed zip timestamps: the same labels give the same file
 
@@ -47,9 +49,26 @@ def roll(layout: ThermalLayout, contents: Sequence[LabelContent], kind: RollOutp
     return LabelFile(out.getvalue(), "application/zip", "zip")
 
 
-def sheet(layout: SheetLayout, contents: Sequence[LabelContent], start: int) -> LabelFile:
-    """Sheets of labels as a PDF, the first label at position `start`."""
-    return LabelFile(pdf.render(layout, contents, start), "application/pdf", "pdf")
+def sheet(
+    layout: SheetLayout,
+    contents: Sequence[LabelContent],
+    start: int,
+    *,
+    locale: str,
+    batch_id: int | None = None,
+) -> LabelFile:
+    """Sheets of labels as a PDF, the first label at position `start`, titled in `locale`
+    (the installation's language, like the labels themselves) and by batch if printed
+    for one."""
+    body = pdf.render(layout, contents, start, title=sheet_title(locale, batch_id))
+    return LabelFile(body, "application/pdf", "pdf")
+
+
+def sheet_title(locale: str, batch_id: int | None) -> str:
+    """The title a PDF viewer shows for a file of labels."""
+    if batch_id is None:
+        return translate(locale, N_("Remise labels"))
+    return translate(locale, N_("Remise labels — batch %(id)s"), id=batch_id)
 
 
 def check(layout: Layout, sample: LabelContent) -> None:

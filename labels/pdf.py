@@ -127,15 +127,21 @@ def pages_needed(layout: SheetLayout, start: int, count: int) -> int:
 
 
 def render(
-    layout: SheetLayout, contents: Sequence[LabelContent] | Iterable[LabelContent], start: int = 1
+    layout: SheetLayout,
+    contents: Sequence[LabelContent] | Iterable[LabelContent],
+    start: int = 1,
+    *,
+    title: str = "Remise",
 ) -> bytes:
-    """A PDF of sheets holding one label per content, from position `start`."""
+    """A PDF of sheets holding one label per content, from position `start`; `title` is
+    what a PDF viewer shows (`labels.output.sheet` words it in the installation's
+    language)."""
     contents = list(contents)
     places = positions(layout, start, len(contents))
     page_width, page_height = layout.page_width_mm * mm, layout.page_height_mm * mm
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=(page_width, page_height), invariant=True, pageCompression=1)
-    canvas.setTitle("Remise labels")
+    canvas.setTitle(title)
     canvas.setCreator("Remise")
     page = 0
     for content, (on_page, column, row) in zip(contents, places, strict=True):

@@ -33,7 +33,10 @@ class Permission(StrEnum):
     CHECKLISTS_READ = "checklists.read"
     CHECKLISTS_MANAGE = "checklists.manage"
     FLAGS_RESOLVE = "flags.resolve"
+    LOCATIONS_READ = "locations.read"
+    LOCATIONS_MANAGE = "locations.manage"
     ME = "me"
+    API_SCRIPTS = "api.scripts"
 
 
 POLICY: dict[Permission, frozenset[Role]] = {
@@ -53,7 +56,22 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.CHECKLISTS_READ: STAFF,
     Permission.CHECKLISTS_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.FLAGS_RESOLVE: frozenset({Role.COORDINATOR}),
+    Permission.LOCATIONS_READ: STAFF,  # whoever scans reads the shelves and rooms
+    Permission.LOCATIONS_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.ME: ALL_ROLES,
+    # Whom the pages point to the API documentation: the scripts of workshops and
+    # coordinators. Every role may still hold tokens (ME); this only decides the tiles.
+    Permission.API_SCRIPTS: frozenset({Role.COORDINATOR, Role.WORKSHOP}),
+}
+
+# Where each role lands after signing in, unless the sign-in was on the way elsewhere:
+# a bench volunteer at the scan field, a workshop or a coordinator at the intake, a
+# structure on the home page (until its portal exists).
+START_PAGES: dict[Role, str] = {
+    Role.BENCH: "/bench",
+    Role.WORKSHOP: "/intake",
+    Role.COORDINATOR: "/intake",
+    Role.STRUCTURE: "/",
 }
 
 
@@ -78,6 +96,11 @@ class Actor:
     @property
     def is_structure(self) -> bool:
         return self.role == Role.STRUCTURE
+
+
+def start_page(role: Role) -> str:
+    """The page `role` opens on after signing in."""
+    return START_PAGES.get(role, "/")
 
 
 def system_actor(name: str) -> Actor:

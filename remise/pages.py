@@ -31,6 +31,7 @@ from starlette.datastructures import FormData
 
 from db import codes
 from db.errors import N_, DomainError, Forbidden
+from remise import forms
 from remise.accounts import web_session_actor
 from remise.auth import Actor, Permission
 from remise.deps import SessionDep, get_settings
@@ -95,8 +96,12 @@ def _day(context: Any, value: Any, width: str = "medium") -> str:
 
 
 @pass_context
-def _number(context: Any, value: float | int | None) -> str:
-    return "" if value is None else format_decimal(value, locale=context["locale"])
+def _number(context: Any, value: float | int | str | None) -> str:
+    """A number (or a decimal string, as measures are stored) in the user's language, with
+    every decimal it has: a form field showing it sends the same number back."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=context["locale"], decimal_quantization=False)
 
 
 @pass_context
@@ -158,6 +163,7 @@ def render(
         "locales": LOCALES,
         "Permission": Permission,
         "csrf_token": csrf_token(settings, session_token),
+        "form_key": secrets.token_urlsafe(16),  # one per page shown: see `remise.forms`
         "flash": flash,
         "_": gettext,
         "gettext": gettext,
@@ -231,7 +237,9 @@ def delete_cookie(response: Response, name: str) -> None:
 
 def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
     """A 303 to the local path `url` (after a form), with a message for the next page."""
-    response = RedirectResponse(safe_next(url), status_code=303)
+    location = safe_next(url)
+    forms.remember(location)
+    response = RedirectResponse(location, status_code=303)
     if flash:
         set_cookie(response, FLASH_COOKIE, quote(flash), max_age=60)
     return response
@@ -263,16 +271,23 @@ def page_require(permission: Permission) -> Callable[..., Actor]:
     return check
 
 
-async def check_csrf(request: Request) -> None:
-    """Refuse a form (or a script's POST) without this session's CSRF token."""
+async def check_csrf(request: Request, session: SessionDep) -> None:
+    """Refuse a form (or a script's POST) without this session's CSRF token; send a form
+    already sent once to its first result (`remise.forms`)."""
     token, new_anon = _csrf_key(request)
     sent = request.headers.get(CSRF_HEADER)
+    key: str | None = None
     if sent is None:
         form = await request.form()
-        value = form.get(CSRF_FIELD)
+        value, once = form.get(CSRF_FIELD), form.get(forms.FIELD)
         sent = value if isinstance(value, str) else ""
+        key = once if isinstance(once, str) else None
     if new_anon or not hmac.compare_digest(sent, csrf_token(get_settings(request), token)):
         raise CsrfRefused()
+    cookie = request.cookies.get(SESSION_COOKIE)
+    actor = web_session_actor(session, cookie) if cookie and key else None
+    user_id = actor.user_id if actor is not None else None
+    forms.check(session, user_id=user_id, key=key, path=request.url.path)
 
 
 Csrf = Depends(check_csrf)

@@ -12,12 +12,14 @@ from urllib.parse import quote, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Match
 
 from db.errors import N_
+from intake import import_pages as intake_import_pages
 from intake import web as intake_web
 from labels import web as labels_web
 from refurbish import web as refurbish_web
-from remise import pages
+from remise import forms, pages
 from remise.i18n import translate
 from remise.web import account
 
@@ -29,6 +31,8 @@ TEMPLATES = [
     Path(refurbish_web.__file__).parent / "templates",
 ]
 
+
+ALREADY_SENT = N_("This form had already been sent: here is what it did. Nothing was done twice.")
 
 HEADINGS = {
     403: N_("Not allowed"),
@@ -52,12 +56,28 @@ def error_page(request: Request, status: int, detail: str) -> Response | None:
     """An error as a page, for page requests; None for the API (which answers JSON)."""
     if not is_page(request):
         return None
+    if status == 405 and request.method in ("GET", "HEAD"):
+        # A POST-only address opened, reloaded or come back to (a form's error page
+        # after the session expired, a bookmark): the nearest page above it.
+        return RedirectResponse(_nearest_page(request), status_code=303)
     referer = urlsplit(request.headers.get("referer") or "")
     back = referer.path if referer.netloc == request.url.netloc and referer.path else "/"
     locale = pages.page_locale(request)
     heading = translate(locale, HEADINGS.get(status, N_("Something went wrong")))
     context = {"heading": heading, "detail": detail, "back": pages.safe_next(back)}
     return pages.render(request, "error.html", context, status=status)
+
+
+def _nearest_page(request: Request) -> str:
+    """The closest address above the request's path that a GET answers (at worst, "/")."""
+    path = request.url.path.rstrip("/")
+    while path:
+        path = path.rpartition("/")[0]
+        scope = {"type": "http", "method": "GET", "path": path or "/", "root_path": ""}
+        for route in request.app.router.routes:
+            if isinstance(route, BaseRoute) and route.matches(scope)[0] == Match.FULL:
+                return path or "/"
+    return "/"
 
 
 def install(app: FastAPI) -> None:
@@ -68,9 +88,23 @@ def install(app: FastAPI) -> None:
     app.state.pages = env
     app.state.error_page = error_page
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (account.router, labels_web.router, refurbish_web.router, intake_web.router):
+    for router in (
+        account.router,
+        labels_web.router,
+        refurbish_web.router,
+        intake_web.router,
+        intake_import_pages.router,
+    ):
         app.include_router(router)
+
+    @app.exception_handler(forms.AlreadySent)
+    async def already_sent(request: Request, exc: forms.AlreadySent) -> Response:
+        said = translate(pages.page_locale(request), ALREADY_SENT)
+        return pages.redirect(exc.location, flash=said)
 
     @app.exception_handler(pages.LoginRequired)
     async def login_required(request: Request, exc: pages.LoginRequired) -> Response:
-        return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
+        # the home page is where a browser opens, not a destination: after signing in,
+        # each role starts on its own page (`remise.auth.START_PAGES`)
+        target = "/login" if exc.next_url == "/" else f"/login?next={quote(exc.next_url)}"
+        return RedirectResponse(target, status_code=303)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from db.errors import N_, Unauthorized
 from remise import accounts, security
+from remise.auth import start_page
 from remise.deps import SessionDep, get_settings
 from remise.i18n import LOCALES, translate
 from remise.lockout import TooManyAttempts
@@ -27,11 +28,27 @@ from remise.pages import (
 router = APIRouter(include_in_schema=False)
 YEAR_SECONDS = 365 * 24 * 3600
 DEVICE_COOKIE = "remise_device"  # names who signed in on this browser: see remise.lockout
+ENDED_NOTICE = timedelta(days=7)  # how long after its session a browser is told it ended
+
+
+def _heading(next: str) -> str:
+    """Where the sign-in is on its way to: "" for nowhere in particular (then the role's
+    start page), else a path on this site, the home page if `next` was another site."""
+    return safe_next(next) if next else ""
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", {"next": safe_next(next), "error": None, "username": ""})
+def login_page(
+    request: Request, session: SessionDep, next: str = "", expired: str = ""
+) -> Response:
+    """The sign-in form; it says so when the browser's session has just ended (`expired`
+    set by the redirection, or a session cookie that no longer opens a session)."""
+    stale = request.cookies.get(SESSION_COOKIE)
+    ended = expired not in ("", "0") or bool(
+        stale and accounts.web_session_actor(session, stale) is None
+    )
+    context = {"next": _heading(next), "error": None, "username": "", "expired": ended}
+    return render(request, "login.html", context)
 
 
 @router.post("/login", dependencies=[Csrf], response_class=HTMLResponse)
@@ -40,9 +57,10 @@ def login(
     session: SessionDep,
     username: Annotated[str, Form(max_length=80)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Check the password; on success, open a session and go where the user was heading."""
+    """Check the password; on success, open a session and go where the user was heading,
+    else to the start page of the user's role (`remise.auth.START_PAGES`)."""
     settings = get_settings(request)
     address = request.client.host if request.client else "unknown"
     device = security.open_known_device(settings.secret_key, request.cookies.get(DEVICE_COOKIE))
@@ -50,18 +68,20 @@ def login(
         actor = accounts.sign_in(session, username, password, address=address, device=device)
     except (Unauthorized, TooManyAttempts) as refused:
         error = translate(page_locale(request), refused.template, **refused.params)
-        context = {"next": safe_next(next), "error": error, "username": username}
+        context = {"next": _heading(next), "error": error, "username": username, "expired": False}
         return render(request, "login.html", context, status=refused.status)
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in LOCALES and chosen != actor.locale:
         accounts.set_locale(session, actor, chosen)  # the language picked before signing in
     lifetime = timedelta(hours=settings.session_hours)
     token = accounts.open_web_session(session, actor, lifetime=lifetime)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    response = RedirectResponse(_heading(next) or start_page(actor.role), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=int(lifetime.total_seconds()),
+        # kept past the session's end, which the server enforces (`web_session`), so that
+        # the sign-in page can tell a browser whose session ended (`login_page`)
+        max_age=int((lifetime + ENDED_NOTICE).total_seconds()),
         httponly=True,
         samesite="lax",
         secure=settings.cookie_secure,

@@ -256,7 +256,12 @@ def test_the_history_speaks_the_volunteers_language(client: TestClient, engine: 
     assert run_id is not None
     saved = client.post(
         f"/bench/runs/{run_id.group(1)}/checklist",
-        data={"csrf_token": token, "step.keyboard": "yes", "step.screen": "perfect"},
+        data={
+            "csrf_token": token,
+            "step.keyboard": "yes",
+            "step.screen": "perfect",
+            "step.battery_health": "85,5 %",
+        },
         follow_redirects=False,
     )
     assert saved.status_code == 303, saved.text
@@ -264,6 +269,7 @@ def test_the_history_speaks_the_volunteers_language(client: TestClient, engine: 
     assert "état : étiqueté → en reconditionnement" in page
     assert "étape : Toutes les touches fonctionnent · valeur : — → oui · résultat : Réussi" in page
     assert "étape : État de l&#39;écran · valeur : — → Parfait" in page
+    assert "étape : Santé de la batterie · valeur : — → 85,5 ·" in page  # French decimals
     assert f"code : — → {code}" in page  # as printed on the label
     assert "run_id" not in page and "state:" not in page and "passage : " in page
 
