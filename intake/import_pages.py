@@ -238,7 +238,7 @@ def confirm_import(
         return redirect(check_url(batch_id, upload, answers), flash=said(request, exc))
     message = translate(
         locale,
-        N_("File imported: %(created)s devices registered, %(present)s already there."),
+        N_("File imported. Devices registered: %(created)s; already there: %(present)s."),
         created=outcome.created,
         present=outcome.already_present,
     )

@@ -190,7 +190,7 @@ def test_workshop_uploads_a_file_sees_errors_by_row_fixes_it_and_imports_it(
     check_page(page, "intake-import-ready")
     page.click("#report button.primary")
     page.wait_for_selector("p.flash")
-    assert "3 appareils enregistrés" in page.inner_text("p.flash")
+    assert "Appareils enregistrés : 3 ;" in page.inner_text("p.flash")
     assert page.locator("#batch-devices tbody tr").count() == 3
 
     page.set_input_files("#upload-file", files=[csv_file(fixed)])  # sent again by mistake

@@ -61,7 +61,7 @@ def test_a_telephone_file_is_asked_about_answered_and_imported_once(
     page.get_by_label("Smartphone").check()
     page.click("#report button.primary")
     page.wait_for_url(re.compile(rf".*/intake/batches/{batch_id}$"))
-    assert "15 appareils enregistrés" in page.inner_text("p.flash")
+    assert "Appareils enregistrés : 15 ;" in page.inner_text("p.flash")
     assert received(server, batch_id) == {"smartphone": 14, "basic_phone": 1}
     check_page(page, "import-done")
 
@@ -96,7 +96,7 @@ def test_importing_the_valid_rows_only_shows_the_rows_left_out(page: Any, server
 
     page.click("text=Importer seulement les lignes valides")
     page.wait_for_url(re.compile(rf".*/intake/batches/{batch_id}/imports/\d+$"))
-    assert "1 appareils enregistrés" in page.inner_text("p.flash")
+    assert "Appareils enregistrés : 1 ;" in page.inner_text("p.flash")
     left_out = page.locator("#left-out tbody tr").all_inner_texts()
     assert len(left_out) == 2
     assert left_out[0].startswith("3") and "Grille-pain" in left_out[0]
