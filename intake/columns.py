@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from db.errors import N_
 
@@ -168,6 +169,9 @@ _HEADERS: dict[str, tuple[str, ...]] = {
 _SEPARATORS = re.compile(r"[\W_]+")
 
 
+# A file repeats a handful of headers and category names on every row: read each once.
+# Bounded, since a category cell may hold anything.
+@lru_cache(maxsize=1024)
 def normalise_header(text: str) -> str:
     """Lower case, unaccented, punctuation and spaces as one: "N° de série" -> "n de serie"."""
     decomposed = unicodedata.normalize("NFKD", text)
