@@ -29,7 +29,7 @@
      not split a scan in two. */
   const SCAN_MIN_KEYS = 6;
   const SCAN_KEY_GAP_MS = 40;
-  const SCAN_PAUSE_MS = 150;
+  const SCAN_PAUSE_MS = 250;
   const SCAN_IGNORED_KEYS = ["Shift", "CapsLock", "AltGraph"];  // scanners press Shift for capitals
 
   /* `onScan(code)` for every scanner burst, wherever the focus is. The burst's keys have

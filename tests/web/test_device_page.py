@@ -28,7 +28,7 @@ def recorded(server: Server, run_id: int) -> dict[str, Any]:
 
 def scan(page: Any, code: str) -> None:
     """What a USB scanner does: the whole code in a few milliseconds, then Enter."""
-    page.keyboard.type(code, delay=5)
+    page.keyboard.type(code, delay=1)
     page.keyboard.press("Enter")
 
 
