@@ -73,20 +73,30 @@ def parse(text: str) -> str:
             expected=LENGTH,
             length=len(code),
         )
+    return _checked(code, N_("“%(symbol)s” cannot appear in a device code"))
+
+
+def _checked(code: str, bad_symbol: str) -> str:
+    """`code` if all its symbols are of the alphabet and its check symbol matches, else
+    CodeError (`bad_symbol` names the kind of code): device and location codes alike."""
     bad = [ch for ch in code if ch not in _VALUE]
     if bad:
-        raise CodeError(N_("“%(symbol)s” cannot appear in a device code"), symbol=bad[0])
-    total = _luhn_sum((_VALUE[ch] for ch in reversed(code)), double_first=False)
-    if total % BASE:
+        raise CodeError(bad_symbol, symbol=bad[0])
+    if _luhn_sum((_VALUE[ch] for ch in reversed(code)), double_first=False) % BASE:
         raise CodeError(N_("the check character does not match: the code was mistyped"))
     return code
 
 
+def _random_symbols(count: int) -> str:
+    """`count` random symbols followed by their check symbol."""
+    bits = secrets.randbits(5 * count)  # one call: imports draw thousands of codes
+    data = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(count))
+    return data + check_symbol(data)
+
+
 def new_code() -> str:
     """A fresh random code (canonical form); callers ensure it is not taken yet."""
-    bits = secrets.randbits(5 * DATA_LENGTH)  # one call: imports draw thousands of codes
-    data = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(DATA_LENGTH))
-    return data + check_symbol(data)
+    return _random_symbols(DATA_LENGTH)
 
 
 def display(code: str) -> str:
@@ -124,16 +134,10 @@ def parse_location(text: str) -> str:
             expected=LOCATION_LENGTH,
             length=len(code),
         )
-    bad = [ch for ch in code if ch not in _VALUE]
-    if bad:
-        raise CodeError(N_("“%(symbol)s” cannot appear in a location code"), symbol=bad[0])
-    if _luhn_sum((_VALUE[ch] for ch in reversed(code)), double_first=False) % BASE:
-        raise CodeError(N_("the check character does not match: the code was mistyped"))
-    return f"{LOCATION_PREFIX}-{code}"
+    checked = _checked(code, N_("“%(symbol)s” cannot appear in a location code"))
+    return f"{LOCATION_PREFIX}-{checked}"
 
 
 def new_location_code() -> str:
     """A fresh random location code, `LOC-XXXXX`; callers ensure it is not taken yet."""
-    bits = secrets.randbits(5 * LOCATION_DATA_LENGTH)
-    data = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(LOCATION_DATA_LENGTH))
-    return f"{LOCATION_PREFIX}-{data}{check_symbol(data)}"
+    return f"{LOCATION_PREFIX}-{_random_symbols(LOCATION_DATA_LENGTH)}"
