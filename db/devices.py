@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, Connection, Row, Table, bindparam, func
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
 
 from db import codes
 from db.errors import N_, Invalid, NotFound
@@ -22,22 +24,51 @@ class DeviceNotFound(NotFound):
     message = N_("No device has the code %(code)s.")
 
 
-def by_code(session: Session, text: str) -> Device:
-    """The device whose code `text` spells; InvalidCode if mistyped, DeviceNotFound if unknown."""
+def _code(text: str) -> str:
     try:
-        code = codes.parse(text)
+        return codes.parse(text)
     except codes.CodeError as exc:
         raise InvalidCode(text=text.strip()[:40], reason=exc.message) from exc
+
+
+def by_code(session: Session, text: str) -> Device:
+    """The device whose code `text` spells; InvalidCode if mistyped, DeviceNotFound if unknown."""
+    code = _code(text)
     device = session.exec(select(Device).where(Device.code == code)).first()
     if device is None:
         raise DeviceNotFound(code=codes.display(code))
     return device
 
 
+# The device table's row, read without the ORM: for the look-ups that only show a device
+# (a scan, the API's GET), where building an ORM object costs more than the query.
+DEVICE_TABLE: Table = Device.__table__  # type: ignore[attr-defined]
+_ROW_BY_CODE = select_columns(DEVICE_TABLE).where(DEVICE_TABLE.c.code == bindparam("code"))
+
+
+def row_by_code(connection: Connection, text: str) -> Row[Any]:
+    """`by_code`, as a row of the device table (its columns as attributes)."""
+    code = _code(text)
+    row = connection.execute(_ROW_BY_CODE, {"code": code}).first()
+    if row is None:
+        raise DeviceNotFound(code=codes.display(code))
+    return row
+
+
+def identifier_is(column: Any, key: str | Any | Collection[str]) -> ColumnElement[bool]:
+    """`upper(column)` is `key` (a value or a bound parameter) or one of a list of keys,
+    as the partial index of a serial or an asset tag needs it said: only devices that
+    have one are in it (`db.models`)."""
+    upper = func.upper(column)
+    many = isinstance(key, list | tuple | set | frozenset)
+    matches = upper.in_(key) if many else upper == key
+    return col(column).is_not(None) & matches
+
+
 def by_serial(session: Session, serial: str) -> Sequence[Device]:
     """Devices with this serial number, ignoring case and surrounding spaces."""
     key = serial.strip().upper()
-    return session.exec(select(Device).where(func.upper(Device.serial) == key)).all()
+    return session.exec(select(Device).where(identifier_is(Device.serial, key))).all()
 
 
 def by_imei(session: Session, imei: str) -> Sequence[Device]:

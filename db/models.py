@@ -77,14 +77,23 @@ class Structure(SQLModel, table=True):
     created_at: str = Field(max_length=32)
 
 
+def _where_present(name: str, expression: Any, column: str) -> Index:
+    """An index of the devices that have a `column`: most leave a serial, an IMEI or an
+    asset tag empty, and an index counting every NULL looks unselective to SQLite."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, expression, sqlite_where=where, postgresql_where=where)
+
+
 class Device(SQLModel, table=True):
     """One donated device, identified publicly by its `code`."""
 
     __table_args__ = (
         _one_of("category", Category),
         _one_of("status", Status),
-        Index("ix_device_serial_upper", func.upper(text("serial"))),
-        Index("ix_device_asset_tag_upper", func.upper(text("asset_tag"))),  # scans
+        # Only where a device has one (migration 0011): see `db.devices.identifier_is`.
+        _where_present("ix_device_serial_upper", func.upper(text("serial")), "serial"),
+        _where_present("ix_device_asset_tag_upper", func.upper(text("asset_tag")), "asset_tag"),
+        _where_present("ix_device_imei", "imei", "imei"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -94,7 +103,7 @@ class Device(SQLModel, table=True):
     brand: str | None = Field(default=None, max_length=120)
     model: str | None = Field(default=None, max_length=200)
     serial: str | None = Field(default=None, max_length=120, index=True)
-    imei: str | None = Field(default=None, max_length=15, index=True)
+    imei: str | None = Field(default=None, max_length=15)
     asset_tag: str | None = Field(default=None, max_length=120)
     status: str = Field(sa_type=String(20), index=True)
     grade: str | None = Field(default=None, max_length=8, index=True)

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from db import ledger, lifecycle
 from db.clock import now_iso
+from db.devices import identifier_is
 from db.engine import UnitOfWork
 from db.errors import N_, Conflict, DomainError
 from db.events import EventType
@@ -51,7 +52,7 @@ def serials_in_remise(session: Session, keys: list[str]) -> dict[str, tuple[int,
     """Upper-cased serials among `keys` already in Remise: their batch and device code."""
     found = session.exec(
         select(func.upper(Device.serial), Device.batch_id, Device.code).where(
-            func.upper(Device.serial).in_(keys)
+            identifier_is(Device.serial, keys)
         )
     ).all()
     return {serial: (batch_id, code) for serial, batch_id, code in found}

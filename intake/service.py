@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from db import batches as batches_
 from db import codes, ledger, lifecycle
 from db.clock import now_iso, utcnow
+from db.devices import identifier_is
 from db.enums import CATEGORY_LABELS, Category
 from db.errors import N_, Conflict, Invalid, NotFound
 from db.events import EventType
@@ -199,7 +200,7 @@ def receive_device(session: Session, actor: Actor, *, batch_id: int, data: Devic
     found = open_batch(session, batch_id)
     imei = normalised_imei(data.imei) if data.imei else None
     serial = data.serial.strip()
-    taken = session.exec(select(Device).where(func.upper(Device.serial) == serial.upper())).first()
+    taken = session.exec(select(Device).where(identifier_is(Device.serial, serial.upper()))).first()
     if taken is not None:
         raise SerialTaken(serial=serial, batch=taken.batch_id, code=codes.display(taken.code))
     device = Device(

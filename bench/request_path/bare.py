@@ -55,7 +55,10 @@ class RawLookups:
         self.sqlite = parsed.get_backend_name() == "sqlite"
         mark = "?" if self.sqlite else "%s"
         self.by_code = f"SELECT {COLUMNS} FROM device WHERE code = {mark}"
-        self.by_serial = f"SELECT {COLUMNS} FROM device WHERE upper(serial) = {mark} ORDER BY id"
+        self.by_serial = (
+            f"SELECT {COLUMNS} FROM device"
+            f" WHERE serial IS NOT NULL AND upper(serial) = {mark} ORDER BY id"
+        )
         if self.sqlite:
             self.connect: Callable[[], Any] = lambda: self._sqlite(str(parsed.database))
         else:
