@@ -32,6 +32,7 @@ import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from db.errors import N_, DomainError
@@ -41,6 +42,12 @@ from db.errors import N_, DomainError
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 PG_LOCK_TIMEOUT_MS = 5_000
 RETRY_AFTER_SECONDS = 5
+# Connections kept per engine (as many as the threads that use them). Beyond them, a
+# SQLite connection costs a file open and is never refused; PostgreSQL's are a server's
+# resource: as many again may open (then close), and a thread that waits longer than
+# PG_POOL_TIMEOUT_S for one is answered "busy, try again" (a 503), never left hanging.
+POOL_SIZE = 16
+PG_POOL_TIMEOUT_S = 10
 _READ_ONLY = "remise_read_only"
 _QUEUED = "remise_write_turn"
 _SQLITE_BUSY = ("database is locked", "database table is locked")
@@ -57,8 +64,8 @@ class DatabaseBusy(DomainError):
 
 def is_busy(exc: BaseException) -> bool:
     """Whether `exc` is a writer that gave up waiting for a lock (SQLite busy timeout,
-    PostgreSQL `lock_timeout`), rather than a real failure."""
-    if isinstance(exc, DatabaseBusy):
+    PostgreSQL `lock_timeout`) or for a connection, rather than a real failure."""
+    if isinstance(exc, DatabaseBusy | PoolTimeout):
         return True
     # The ledger and bulk inserts talk to the driver directly: its errors come unwrapped.
     orig = exc.orig if isinstance(exc, OperationalError) else exc
@@ -70,6 +77,7 @@ def is_busy(exc: BaseException) -> bool:
 # What a writer kept waiting may raise, as `is_busy` tells them from real failures.
 BUSY_ERRORS: tuple[type[Exception], ...] = (
     DatabaseBusy,
+    PoolTimeout,
     OperationalError,
     sqlite3.OperationalError,
     psycopg.errors.LockNotAvailable,
@@ -130,8 +138,19 @@ def writable(engine: Engine) -> Engine:
     return engine.execution_options(**{_READ_ONLY: False})
 
 
-def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = False) -> Engine:
-    """Build the engine for `url`, creating the SQLite file's folder if needed."""
+def make_engine(
+    url: str,
+    *,
+    sqlite_synchronous: str = "NORMAL",
+    echo: bool = False,
+    pool_size: int = POOL_SIZE,
+) -> Engine:
+    """Build the engine for `url`, creating the SQLite file's folder if needed.
+
+    The pool keeps `pool_size` connections, as many as the threads that use them (the
+    service's worker threads: `remise.settings.Settings.threads`), so that no thread
+    waits for one; more may open, for the scheduler's jobs or a request that holds one
+    between two hops to a thread, and are closed after (see POOL_SIZE)."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -142,13 +161,19 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = Fa
             echo=echo,
             pool_recycle=3600,
             connect_args={"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}"},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=PG_POOL_TIMEOUT_S,
         )
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    in_file = bool(parsed.database and parsed.database != ":memory:")
+    if in_file:
+        Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         echo=echo,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        # In memory: SQLAlchemy's own pool, of its one connection.
+        **({"pool_size": pool_size, "max_overflow": -1} if in_file else {}),
     )
     _configure_sqlite(engine, synchronous=sqlite_synchronous)
     return engine
@@ -244,10 +269,20 @@ class InSession:
         yield self.session
 
 
+def reading_engine(engine: Engine) -> Engine:
+    """`engine` for read-only sessions: made once per engine, not once per request (each
+    `execution_options` call builds a new engine object and its option set)."""
+    if is_read_only(engine):
+        return engine
+    found: Engine | None = engine.__dict__.get(_READ_ONLY)
+    if found is None:
+        found = engine.__dict__[_READ_ONLY] = engine.execution_options(**{_READ_ONLY: True})
+    return found
+
+
 def new_session(engine: Engine, *, read_only: bool = False) -> Session:
     """A session on `engine`; `read_only` sessions never take SQLite's write lock."""
-    bind = engine.execution_options(**{_READ_ONLY: True}) if read_only else engine
-    return Session(bind=bind, expire_on_commit=False)
+    return Session(bind=reading_engine(engine) if read_only else engine, expire_on_commit=False)
 
 
 @contextmanager

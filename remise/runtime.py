@@ -11,7 +11,11 @@ from remise.settings import Settings
 
 def engine_for(settings: Settings, *, migrated: bool = True) -> Engine:
     """The configured engine; raises NotMigrated (and disposes it) if the schema is behind."""
-    engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    engine = make_engine(
+        settings.database_url,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        pool_size=settings.threads,
+    )
     if migrated:
         try:
             migrate.check_current(engine)

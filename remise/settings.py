@@ -69,6 +69,20 @@ class Settings(BaseSettings):
     max_cell_chars: int = Field(
         default=32_767, ge=255, le=100_000, description="longest cell of an imported list"
     )
+    threads: int = Field(
+        default=16,
+        ge=1,
+        le=200,
+        description="worker threads per process for the requests' database work; each "
+        "engine keeps as many connections (PostgreSQL: mind max_connections across workers)",
+    )
+    credential_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="how long a worker remembers a token or session that worked, in seconds "
+        "(0: look it up every time); a change made in another process is seen this much later",
+    )
     scheduler_enabled: bool = True
     ledger_check_interval_minutes: int = Field(default=60, ge=1)
 

@@ -85,3 +85,29 @@ def test_the_migrations_build_what_the_models_describe(engine: Engine) -> None:
         warnings.simplefilter("ignore")  # SQLite cannot reflect expression indexes
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
+
+
+def test_uvicorn_serves_with_its_c_parser_and_event_loop() -> None:
+    """`remise serve` leaves uvicorn to choose ("auto"): it takes httptools and uvloop
+    when they are installed, and they are dependencies, measured faster (bench/http.py)."""
+    import uvicorn
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    config = uvicorn.Config(lambda *_: None, http="auto", loop="auto")
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    factory = config.get_loop_factory()
+    assert factory is not None
+    loop = factory()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()
+
+
+def test_the_pool_keeps_a_connection_per_thread(tmp_path: Path) -> None:
+    """As many pooled connections as worker threads; SQLite never makes a thread wait."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}", pool_size=7)
+    assert engine.pool.size() == 7  # type: ignore[attr-defined]
+    assert engine.pool._max_overflow == -1  # type: ignore[attr-defined]
+    engine.dispose()
