@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -16,7 +16,7 @@ from labels.layouts import SheetLayout, ThermalLayout
 from remise.api.schemas import CatalogueDevice, DeviceRead, device_for
 from remise.api.scope import DeviceScope
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, WriteSessionDep, get_settings, require
+from remise.deps import SessionDep, WriteSessionDep, get_settings, reading, require
 from remise.i18n import translate
 from remise.idempotency import IdempotencyDep, fingerprint
 from remise.settings import Settings
@@ -187,8 +187,8 @@ def print_roll(
 
 
 @router.get("/scan/{text:path}", response_model=DeviceRead | CatalogueDevice)
-def scan_to_open(
-    session: SessionDep,
+async def scan_to_open(
+    request: Request,
     actor: Reader,
     text: Annotated[str, Path(max_length=200, description="what the scanner typed")],
 ) -> DeviceRead | CatalogueDevice:
@@ -198,7 +198,8 @@ def scan_to_open(
     A partner structure finds a device on offer by its code only, and the devices it holds
     also by their serial, IMEI or asset tag; anything else is the 404 of an unknown value.
     """
-    return device_for(actor, scan.resolve(session, text, scope=DeviceScope.of(actor)))
+    found = await reading(request, scan.resolve, text, scope=DeviceScope.of(actor))
+    return device_for(actor, found)
 
 
 @router.get("/locations", response_model=list[locations.LocationRead])

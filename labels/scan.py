@@ -11,14 +11,16 @@ read here too, with the same tolerance.
 from __future__ import annotations
 
 import re
+from typing import Any, overload
 
-from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row
+from sqlmodel import Session, select
 
 from db import codes
+from db.devices import DEVICE_TABLE
 from db.errors import N_, Conflict, Invalid, NotFound
 from db.models import Device
-from remise.api.scope import STAFF, DeviceScope
+from remise.api.scope import STAFF, DeviceScope, Lookup
 
 MAX_LISTED = 20
 # A batch's label: `LOT-12` (or `BATCH 12`), the one place that reads it.
@@ -99,18 +101,40 @@ def location_code(text: str) -> str | None:
     raise MistypedLocation(text=clean(text)[:60], reason=error.message)
 
 
-def _where(session: Session, condition: ColumnElement[bool] | None) -> list[Device]:
-    if condition is None:
+def _where(db: Session | Connection, lookup: Lookup | None) -> list[Any]:
+    """The devices `lookup` finds: rows of the device table from a connection (without
+    the ORM), ORM objects from a session; each statement built once per shape."""
+    if lookup is None:
         return []
-    return list(session.exec(select(Device).where(condition).order_by(col(Device.id))).all())
+    rows = isinstance(db, Connection)
+    statement = _STATEMENTS.get((id(lookup.condition), rows))
+    if statement is None:
+        table = DEVICE_TABLE if rows else Device
+        ordered = select(table).where(lookup.condition).order_by(DEVICE_TABLE.c.id)
+        statement = _STATEMENTS[(id(lookup.condition), rows)] = ordered
+    if isinstance(db, Connection):
+        return list(db.execute(statement, lookup.params).all())
+    return list(db.exec(statement, params=lookup.params).all())
 
 
-def _candidates(session: Session, text: str, scope: DeviceScope) -> list[Device]:
-    return _where(session, scope.by_code(text)) or _where(session, scope.by_identifier(text))
+# Statements by the condition they select with (kept alive in `remise.api.scope`).
+_STATEMENTS: dict[tuple[int, bool], Any] = {}
 
 
-def candidates(session: Session, text: str, *, scope: DeviceScope = STAFF) -> list[Device]:
-    """Every device `text` could name within `scope`, trying a keyboard-layout mix-up too."""
+def _candidates(db: Session | Connection, text: str, scope: DeviceScope) -> list[Any]:
+    found = _where(db, scope.code_lookup(text))
+    return found or _where(db, scope.identifier_lookup(text))
+
+
+@overload
+def candidates(session: Session, text: str, *, scope: DeviceScope = ...) -> list[Device]: ...
+@overload
+def candidates(session: Connection, text: str, *, scope: DeviceScope = ...) -> list[Row[Any]]: ...
+def candidates(
+    session: Session | Connection, text: str, *, scope: DeviceScope = STAFF
+) -> list[Any]:
+    """Every device `text` could name within `scope`, trying a keyboard-layout mix-up too:
+    ORM objects from a session, rows of the device table from a connection."""
     text = clean(text)
     if not text:
         raise NothingScanned()
@@ -121,7 +145,11 @@ def candidates(session: Session, text: str, *, scope: DeviceScope = STAFF) -> li
     return found
 
 
-def resolve(session: Session, text: str, *, scope: DeviceScope = STAFF) -> Device:
+@overload
+def resolve(session: Session, text: str, *, scope: DeviceScope = ...) -> Device: ...
+@overload
+def resolve(session: Connection, text: str, *, scope: DeviceScope = ...) -> Row[Any]: ...
+def resolve(session: Session | Connection, text: str, *, scope: DeviceScope = STAFF) -> Any:
     """The one device `text` names within `scope` (see `remise.api.scope`).
 
     Raises NothingScanned, NoMatch or MistypedCode (not found), AmbiguousScan (several).
@@ -148,7 +176,7 @@ def resolve(session: Session, text: str, *, scope: DeviceScope = STAFF) -> Devic
     raise NoMatch(text=shown)
 
 
-def _summary(device: Device) -> dict[str, str | None]:
+def _summary(device: Device | Row[Any]) -> dict[str, str | None]:
     return {
         "code": device.code,
         "code_display": codes.display(device.code),

@@ -23,7 +23,7 @@ from refurbish import checklist_form, page, photos, service
 from refurbish.checklists import MAX_TEXT, Kind
 from refurbish.models import COLLECTOR_MAX, COMMENT_MAX, PART_MAX, PARTS_MAX, PartKind
 from remise.auth import Actor, Permission
-from remise.deps import IdPath, SessionDep, get_settings
+from remise.deps import IdPath, SessionDep, get_settings, read_in_thread
 from remise.i18n import translate
 from remise.pages import (
     FLASH_COOKIE,
@@ -78,15 +78,17 @@ def _page(
 
 
 @router.get("/bench/devices/{code}", response_class=HTMLResponse)
-def device(
+async def device(
     code: str, request: Request, session: SessionDep, _actor: Worker, saved: str = ""
 ) -> Response:
     """The device page of the bench station; after a checklist is saved (`saved`: its
-    run), the message shows in the checklist rather than at the top."""
+    run), the message shows in the checklist rather than at the top. Built and rendered
+    in one hop to a thread, as the volunteer scans one device after another."""
     if not saved:
-        return _page(request, session, code)
+        return await read_in_thread(request, session, _page, request, session, code)
     message = unquote(request.cookies.get(FLASH_COOKIE, ""))
-    return _page(request, session, code, flash="", saved_message=message, saved_run=saved)
+    extra = {"flash": "", "saved_message": message, "saved_run": saved}
+    return await read_in_thread(request, session, _page, request, session, code, **extra)
 
 
 @router.get("/bench/devices/{code}/run")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from anyio import to_thread
+from fastapi import FastAPI, Request
 from sqlalchemy import Engine
-from starlette.types import ASGIApp
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db.engine import make_engine
@@ -28,9 +30,11 @@ from remise import (
     web,
 )
 from remise.api import devices, health, ledger, me
+from remise.credentials import CredentialCache
 from remise.headers import SecurityHeaders
 from remise.i18n import negotiate
 from remise.settings import Settings
+from remise.threads import Workers
 
 DESCRIPTION = """
 Remise follows donated devices from intake to a partner structure: labels,
@@ -40,6 +44,37 @@ Authenticate with `Authorization: Bearer <token>` (`remise user create` prints o
 Errors answer `{"detail": …, "code": …}` in French, or in English with
 `Accept-Language: en`.
 """
+
+
+class ChooseLocale:
+    """The language of the answer, in `request.state.locale` before anything runs and in
+    Content-Language unless the answer set its own: for pages the user's choice, else
+    French (see `remise.pages`); for the API, Accept-Language (a signed-in user's own
+    language when there is none: `remise.deps.get_actor`). A pure ASGI layer: Starlette's
+    `BaseHTTPMiddleware` would run every request in a task group of its own."""
+
+    def __init__(self, app: ASGIApp, *, default_locale: str) -> None:
+        self.app, self.default_locale = app, default_locale
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if web.is_page(request):
+            locale = pages.page_locale(request)
+        else:
+            locale = negotiate(request.headers.get("accept-language"), self.default_locale)
+        state = scope.setdefault("state", {})
+        state["locale"] = locale
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Language", state.get("locale", locale))
+            await send(message)
+
+        await self.app(scope, receive, send_with_language)
 
 
 class Remise(FastAPI):
@@ -61,18 +96,24 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """Build the service; raises NotMigrated if the database needs `remise db upgrade`."""
     settings = settings or Settings()
     engine = engine or make_engine(
-        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+        settings.database_url,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        pool_size=settings.threads,
     )
     migrate.check_current(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # As many threads as the pool keeps connections: none waits for one (anyio's
+        # default, 40 threads for SQLAlchemy's 5 + 10, left most threads queueing).
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         jobs = scheduler.start(engine, settings) if settings.scheduler_enabled else None
         try:
             yield
         finally:
             if jobs is not None:
                 jobs.shutdown(wait=False)
+            app.state.workers.shutdown()
 
     app = Remise(
         title="Remise",
@@ -84,23 +125,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.credentials = CredentialCache(settings.credential_cache_seconds)
+    app.state.workers = Workers(settings.threads)
     errors.install(app)
     apidocs.install(app)
     limits.install(app, settings, engine)  # inside choose_locale: its refusals are translated
 
-    @app.middleware("http")
-    async def choose_locale(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if web.is_page(request):  # pages: the user's choice, else French (see remise.pages)
-            request.state.locale = pages.page_locale(request)
-        else:
-            request.state.locale = negotiate(
-                request.headers.get("accept-language"), settings.default_locale
-            )
-        response = await call_next(request)
-        response.headers.setdefault("Content-Language", request.state.locale)
-        return response
+    app.add_middleware(ChooseLocale, default_locale=settings.default_locale)
 
     routers = (
         health.router,

@@ -4,6 +4,22 @@ The request session is the transaction owner for the API: it commits when the
 route returns and rolls back when it raises. GET and HEAD requests get a
 read-only session, which never takes SQLite's write lock.
 
+Every hop from the event loop to a worker thread costs more than a look-up by primary
+key, and FastAPI makes one for each plain `def` dependency: the dependencies here are
+`async` and reach the database in one hop each only when they must. A session is made
+on the loop (it connects only when first used) and finished in one hop, or none when it
+never connected (`finish`); the sender's credential is looked up in one hop, or none
+when `remise.credentials` remembers it; permission checks never leave the loop. The
+look-ups made all day (a scan, a device, the health check) read rows on a connection
+of their own, in one hop, with no session at all (`reading`); pages and routes that
+only read may finish their session in the hop of their work (`read_in_thread`).
+
+A request never holds a pooled connection while it waits for a thread, where it can
+help it: with every thread waiting for a connection and every connection held by a
+request waiting for a thread, nothing would move again (a fresh server did just that,
+for the 30 s of the pool's timeout, under 32 clients). Hence the credential look-up's
+own short transaction, and a pool as large as the threads (`db.engine.make_engine`).
+
 Both sessions end with the route function (`scope="function"`), before the response
 is sent. FastAPI's default ends a dependency with `yield` after the response has gone
 out: a client would then read "201 Created" or follow a 303 before the commit, see the
@@ -12,22 +28,30 @@ old state on its next request, and never hear of a commit that failed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
+from anyio import CancelScope
 from fastapi import Depends, Form, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from db.bounds import OFFSET_MAX, ROW_ID_MAX
-from db.engine import new_session
+from db.engine import is_read_only, is_sqlite, new_session, reading_engine
 from db.errors import Forbidden, Unauthorized
-from remise.accounts import authenticate_token
+from remise import tokens
 from remise.auth import Actor, Permission
+from remise.credentials import CredentialCache
 from remise.settings import Settings
+from remise.threads import workers
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
+P = ParamSpec("P")
+TOKEN_USE = "remise_token_use"  # in the request's state: a token use its transaction records
 
 # Every integer in a path or a query is one of these, so that none reaches the database
 # out of its range (see `db.bounds`); tests/remise/test_contract.py walks the routes to
@@ -48,34 +72,96 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    session = new_session(get_engine(request), read_only=request.method in _READ_METHODS)
+def _end(session: Session, *, commit: bool, token_use: tuple[int, str] | None = None) -> None:
     try:
-        yield session
-        if request.method not in _READ_METHODS:
+        if commit:
+            if token_use is not None:
+                tokens.record_use_in(session, *token_use)
             session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        else:
+            session.rollback()
     finally:
         session.close()
+
+
+async def finish(
+    session: Session, *, commit: bool, token_use: tuple[int, str] | None = None
+) -> None:
+    """Commit (or roll back) and close `session`, with the token's use if one is due:
+    in a worker thread if it holds a connection, on the loop if it never connected
+    (nothing to send), and shielded from a client gone meanwhile, so that its connection
+    always goes back to the pool."""
+    if session.get_transaction() is None and not (commit and token_use):
+        session.close()
+        return
+    with CancelScope(shield=True):
+        await run_in_threadpool(_end, session, commit=commit, token_use=token_use)
+
+
+async def read_in_thread(
+    request: Request, session: Session, work: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """`work(*args, **kwargs)`, the whole database work of a route that only reads, in one worker
+    thread, with the read-only `session` closed in the same hop: the request then makes
+    one hop in all, as a plain `def` route without dependencies would. The objects
+    `work` returns stay readable (their columns are loaded; nothing expires)."""
+
+    def run() -> T:
+        try:
+            return work(*args, **kwargs)
+        finally:
+            if is_read_only(session.get_bind()):
+                session.close()
+
+    return await workers(request).run(run)
+
+
+async def reading(
+    request: Request,
+    work: Callable[Concatenate[Connection, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`work(connection, *args, **kwargs)` in one worker thread, on a read-only connection
+    of its own, given back to the pool in the same hop: for the look-ups a scanner or a
+    script makes all day, which read rows, not ORM objects (a session costs more than the
+    query), and need no request session at all."""
+    engine = reading_engine(get_engine(request))
+
+    def run() -> T:
+        with engine.connect() as connection:
+            return work(connection, *args, **kwargs)
+
+    return await workers(request).run(run)
+
+
+@asynccontextmanager
+async def _owned(request: Request, *, read_only: bool) -> AsyncIterator[Session]:
+    """The request's transaction: committed if the route returns (unless read-only),
+    rolled back if it raises."""
+    session = new_session(get_engine(request), read_only=read_only)
+    try:
+        yield session
+    except BaseException:
+        await finish(session, commit=False)
+        raise
+    use = None if read_only else request.scope.get("state", {}).pop(TOKEN_USE, None)
+    await finish(session, commit=not read_only, token_use=use)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    async with _owned(request, read_only=request.method in _READ_METHODS) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_write_session(request: Request) -> Iterator[Session]:
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
     """A writing transaction whatever the method: for the few GETs that record something
     (fetching a label to print it is a print, and prints are ledger events)."""
-    session = new_session(get_engine(request), read_only=False)
-    try:
+    async with _owned(request, read_only=False) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
@@ -85,27 +171,48 @@ WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function"
 _bearer = HTTPBearer(auto_error=False, description="the token `remise user create` prints")
 
 
-def get_actor(
+def credential_cache(request: Request) -> CredentialCache:
+    cache: CredentialCache = request.app.state.credentials
+    return cache
+
+
+async def get_actor(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if credentials is None or not credentials.credentials.strip():
         raise Unauthorized()
-    actor = authenticate_token(session, credentials.credentials.strip())
+    token, cache = credentials.credentials.strip(), credential_cache(request)
+    actor = cache.bearer(token)
+    if actor is None:
+        actor = await workers(request).run(_bearer_from_database, request, cache, token)
     request.state.actor = actor
     if "accept-language" not in request.headers:
         request.state.locale = actor.locale
     return actor
 
 
+def _bearer_from_database(request: Request, cache: CredentialCache, token: str) -> Actor:
+    """The token's actor, in a short transaction of its own: no request holds a connection
+    while it waits for a thread (the pool would run dry, every thread waiting for a
+    connection held by a request waiting for a thread). The minute's use is recorded
+    by a short write of its own, except by a writing request on SQLite, which records it
+    in its own transaction (`_owned`): it may hold the write lock such a write waits for."""
+    engine = get_engine(request)
+    in_own = is_sqlite(engine) and request.method not in _READ_METHODS
+    holder = cache.bearer_from(engine, token, record_use=not in_own)
+    if holder.unrecorded is not None:
+        request.scope.setdefault("state", {})[TOKEN_USE] = (holder.token_id, holder.unrecorded)
+    return holder.actor
+
+
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def require(permission: Permission) -> Callable[..., Actor]:
+def require(permission: Permission) -> Callable[..., Awaitable[Actor]]:
     """A dependency that lets the request through only if its actor has `permission`."""
 
-    def check(actor: ActorDep) -> Actor:
+    async def check(actor: ActorDep) -> Actor:
         if not actor.may(permission):
             raise Forbidden()
         return actor

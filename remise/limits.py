@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.params import File
@@ -37,11 +36,11 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
-from db.engine import transaction
 from db.errors import N_, DomainError, Message, Unauthorized
 from remise import deps, pages
-from remise.accounts import authenticate_token, web_session_actor
+from remise.credentials import BEARER, COOKIE, CredentialCache
 from remise.settings import Settings
+from remise.threads import workers
 
 MIB = 1024 * 1024
 
@@ -161,10 +160,10 @@ class _Guard:
     async def _first_read(self) -> int:
         policy = policy_of(self.scope.get("route"))
         if policy.sender is deps.get_actor:
-            await self._check(_token_known, _bearer_token(self.scope), Unauthorized())
+            await self._check(BEARER, _bearer_token(self.scope), Unauthorized())
         elif policy.sender is pages.page_actor:
             refusal = pages.LoginRequired(_back_to(self.scope))
-            await self._check(_session_known, _session_cookie(self.scope), refusal)
+            await self._check(COOKIE, _session_cookie(self.scope), refusal)
         multipart = (
             Headers(scope=self.scope).get("content-type", "").startswith("multipart/form-data")
         )
@@ -174,10 +173,15 @@ class _Guard:
             raise RefusedWhileReading(too_large(limit))
         return limit
 
-    async def _check(
-        self, known: Callable[[Engine, str], bool], credential: str, refusal: Exception
-    ) -> None:
-        if not credential or not await to_thread.run_sync(known, self.layer.engine, credential):
+    async def _check(self, kind: str, credential: str, refusal: Exception) -> None:
+        """Refuse an unknown sender, without a use recorded: the request records it."""
+        cache: CredentialCache = self.scope["app"].state.credentials
+        if credential and cache.remembered(kind, credential):
+            return
+        known = credential and await workers(self.scope).run(
+            cache.known, self.layer.engine, kind, credential
+        )
+        if not known:
             raise RefusedWhileReading(refusal)
 
 
@@ -197,20 +201,6 @@ def _back_to(scope: Scope) -> str:
     if referer.netloc != request.url.netloc:
         return "/"
     return pages.safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
-
-
-def _token_known(engine: Engine, token: str) -> bool:
-    with transaction(engine, read_only=True) as session:
-        try:
-            authenticate_token(session, token, record_use=False)
-        except Unauthorized:
-            return False
-    return True
-
-
-def _session_known(engine: Engine, token: str) -> bool:
-    with transaction(engine, read_only=True) as session:
-        return web_session_actor(session, token) is not None
 
 
 async def answer(request: Request, refusal: Exception) -> Any:

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,12 +32,12 @@ from starlette.datastructures import FormData
 from db import codes
 from db.errors import N_, DomainError, Forbidden
 from remise import forms
-from remise.accounts import web_session_actor
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, get_settings
+from remise.deps import SessionDep, credential_cache, get_engine, get_settings
 from remise.errors import field_message
 from remise.i18n import LOCALES, localise, translate, translations
 from remise.settings import Settings
+from remise.threads import workers
 
 SESSION_COOKIE = "remise_session"
 LOCALE_COOKIE = "remise_locale"
@@ -245,10 +245,10 @@ def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
     return response
 
 
-def page_actor(request: Request, session: SessionDep) -> Actor:
+async def page_actor(request: Request) -> Actor:
     """The signed-in user, or LoginRequired (a redirection to /login, then back here)."""
     token = request.cookies.get(SESSION_COOKIE)
-    actor = web_session_actor(session, token) if token else None
+    actor = await cookie_actor(request, token) if token else None
     if actor is None:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(here)
@@ -260,15 +260,26 @@ def page_actor(request: Request, session: SessionDep) -> Actor:
 PageActor = Annotated[Actor, Depends(page_actor)]
 
 
-def page_require(permission: Permission) -> Callable[..., Actor]:
+def page_require(permission: Permission) -> Callable[..., Awaitable[Actor]]:
     """A dependency: the signed-in user, if allowed `permission` (a 403 page otherwise)."""
 
-    def check(actor: PageActor) -> Actor:
+    async def check(actor: PageActor) -> Actor:
         if not actor.may(permission):
             raise Forbidden()
         return actor
 
     return check
+
+
+async def cookie_actor(request: Request, token: str) -> Actor | None:
+    """Who a session cookie stands for (None: nobody), remembered by `remise.credentials`:
+    the database is asked, in a worker thread and a short transaction of its own, only
+    when it does not remember."""
+    cache = credential_cache(request)
+    actor = cache.cookie(token)
+    if actor is None:
+        actor = await workers(request).run(cache.cookie_from, get_engine(request), token)
+    return actor
 
 
 async def check_csrf(request: Request, session: SessionDep) -> None:
@@ -285,7 +296,7 @@ async def check_csrf(request: Request, session: SessionDep) -> None:
     if new_anon or not hmac.compare_digest(sent, csrf_token(get_settings(request), token)):
         raise CsrfRefused()
     cookie = request.cookies.get(SESSION_COOKIE)
-    actor = web_session_actor(session, cookie) if cookie and key else None
+    actor = await cookie_actor(request, cookie) if cookie and key else None
     user_id = actor.user_id if actor is not None else None
     forms.check(session, user_id=user_id, key=key, path=request.url.path)
 

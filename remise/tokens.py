@@ -11,16 +11,20 @@ sessions, which never take SQLite's write lock), and skipped if the database is 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, Update, or_, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from db import ledger
 from db.clock import Clock, iso, utcnow
 from db.engine import DatabaseBusy, is_busy, is_read_only, is_sqlite, writable
+from db.enums import Role
 from db.errors import N_, Invalid, NotFound, Unauthorized
 from db.events import EventType
 from db.models import ApiToken, User
@@ -30,6 +34,8 @@ from remise.security import new_token, token_digest
 log = logging.getLogger(__name__)
 MAX_EXPIRY_DAYS = 3650
 MAX_LABEL = 120
+# An execution option: this statement changes nothing `remise.credentials` remembers.
+CREDENTIALS_UNCHANGED = "remise_credentials_unchanged"
 
 
 class TokenExpired(Unauthorized):
@@ -185,41 +191,101 @@ def _record(session: Session, actor: Actor, type: EventType, payload: dict[str, 
     ledger.append(session, actor=actor.ledger_name, type=type, payload=payload)
 
 
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who a working token stands for, and what of the token a cache needs to know."""
+
+    actor: Actor
+    token_id: int
+    expires_at: str | None
+    last_used_at: str | None  # to the minute, this request's use included if recorded
+    unrecorded: str | None = None  # the minute of a use due but not recorded (record_use=False)
+
+    @property
+    def username(self) -> str:
+        return self.actor.username
+
+
+# What an Actor is made of, and whether the account is active, read as plain columns:
+# the credential look-ups (`check_token`, `remise.accounts.web_session_holder`).
+ACTOR_COLUMNS = (
+    col(User.id),
+    col(User.username),
+    col(User.role),
+    col(User.structure_id),
+    col(User.locale),
+    col(User.active),
+)
+
+
+def row_actor(values: Sequence[Any]) -> tuple[Actor, bool]:
+    """The actor of `ACTOR_COLUMNS`' values, and whether its account is active."""
+    user_id, username, role, structure_id, locale, active = values
+    return Actor(user_id, username, Role(role), structure_id, locale), bool(active)
+
+
+_HOLDER = (
+    *ACTOR_COLUMNS,
+    col(ApiToken.id),
+    col(ApiToken.revoked),
+    col(ApiToken.revoked_at),
+    col(ApiToken.expires_at),
+    col(ApiToken.last_used_at),
+)
+
+
 def check_token(
     session: Session, token: str, *, clock: Clock = utcnow, record_use: bool = True
-) -> User:
-    """The user a bearer token stands for; an Unauthorized saying why if it may not act.
+) -> TokenHolder:
+    """Who a bearer token stands for; an Unauthorized saying why if it may not act.
+    One indexed look-up of its digest, read as a plain row (no ORM objects).
     `record_use=False` for a look-ahead (the body limit's check before a body is read),
-    which must not record a use that the request itself will record."""
-    row = session.exec(
-        select(User, ApiToken)
-        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
-        .where(ApiToken.token_hash == token_digest(token))
-    ).first()
+    which must not record a use that the request itself will record, or for a request
+    that records it itself, in its own transaction (`unrecorded`, `record_use_in`)."""
+    statement = (
+        select_columns(*_HOLDER)
+        .join(ApiToken, col(ApiToken.user_id) == col(User.id))
+        .where(col(ApiToken.token_hash) == token_digest(token))
+    )
+    row = session.execute(statement).first()
     if row is None:
         raise Unauthorized()
-    user, found, now = row[0], row[1], clock()
-    if not user.active:  # first: its tokens are revoked too, but this says more
+    actor, active = row_actor(row[:6])
+    token_id, revoked, revoked_at, expires_at, last_used_at = row[6:]
+    now = clock()
+    if not active:  # first: its tokens are revoked too, but this says more
         raise AccountDeactivated()
-    if found.revoked:
-        raise TokenRevoked(revoked=_shown(found.revoked_at))
-    if found.expires_at is not None and found.expires_at <= iso(now):
-        raise TokenExpired(expired=_shown(found.expires_at))
+    if revoked:
+        raise TokenRevoked(revoked=_shown(revoked_at))
+    if expires_at is not None and expires_at <= iso(now):
+        raise TokenExpired(expired=_shown(expires_at))
     minute = iso(now.replace(second=0, microsecond=0))
-    if record_use and (found.last_used_at is None or found.last_used_at < minute):
-        _record_use(session, found, minute)
-    return user
+    if last_used_at is not None and last_used_at >= minute:
+        return TokenHolder(actor, token_id, expires_at, last_used_at)
+    if not record_use:
+        return TokenHolder(actor, token_id, expires_at, last_used_at, unrecorded=minute)
+    _record_use(session, token_id, minute)
+    return TokenHolder(actor, token_id, expires_at, minute)
 
 
 def _shown(moment: str | None) -> str:
     return moment[:16].replace("T", " ") if moment else "?"
 
 
-def _record_use(session: Session, found: ApiToken, minute: str) -> None:
+def _use(token_id: int, minute: str) -> Update:
     """Keep `minute` as the token's last use, unless a concurrent request already did."""
     stale = or_(col(ApiToken.last_used_at).is_(None), col(ApiToken.last_used_at) < minute)
-    statement = update(ApiToken).where(col(ApiToken.id) == found.id, stale)
-    statement = statement.values(last_used_at=minute)
+    statement = update(ApiToken).where(col(ApiToken.id) == token_id, stale)
+    return statement.values(last_used_at=minute).execution_options(**{CREDENTIALS_UNCHANGED: True})
+
+
+def record_use_in(session: Session, token_id: int, minute: str) -> None:
+    """Record a token's use (`TokenHolder.unrecorded`) in a writing transaction."""
+    session.execute(_use(token_id, minute))
+
+
+def _record_use(session: Session, token_id: int, minute: str) -> None:
+    statement = _use(token_id, minute)
     bind = session.get_bind()
     assert isinstance(bind, Engine)
     if not is_read_only(bind) and is_sqlite(bind):
@@ -235,4 +301,4 @@ def _record_use(session: Session, found: ApiToken, minute: str) -> None:
     except (OperationalError, DatabaseBusy) as exc:
         if not is_busy(exc):
             raise
-        log.info("last use of API token %s not recorded: the database is busy", found.id)
+        log.info("last use of API token %s not recorded: the database is busy", token_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -21,23 +21,30 @@ from db.models import Device, LedgerEvent, User
 from remise.api.schemas import CatalogueDevice, DevicePage, DeviceRead, EventRead, device_for
 from remise.api.scope import DeviceScope
 from remise.auth import Actor, Permission
-from remise.deps import IdQuery, OffsetQuery, SessionDep, require
+from remise.deps import IdQuery, OffsetQuery, SessionDep, reading, require
 from remise.idempotency import IdempotencyDep, fingerprint
+from remise.threads import workers
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 MAX_PAGE = 500
 
 
-def visible_device(
-    code: str,
-    session: SessionDep,
-    actor: Annotated[Actor, Depends(require(Permission.DEVICES_READ))],
-) -> Device:
+def seen_by(session: Session, actor: Actor, code: str) -> Device:
     """The device `code` names, if this actor may see it (404 otherwise)."""
     device = devices.by_code(session, code)
     if not DeviceScope.of(actor).may_see(device):
         raise devices.DeviceNotFound(code=codes.display(device.code))
     return device
+
+
+async def visible_device(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(require(Permission.DEVICES_READ))],
+) -> Device:
+    """The device `code` names, if this actor may see it (404 otherwise)."""
+    return await workers(request).run(seen_by, session, actor, code)
 
 
 @router.get("", response_model=DevicePage)
@@ -81,11 +88,15 @@ def list_devices(
 
 
 @router.get("/{code}", response_model=DeviceRead | CatalogueDevice)
-def get_device(
-    device: Annotated[Device, Depends(visible_device)],
+async def get_device(
+    code: str,
+    request: Request,
     actor: Annotated[Actor, Depends(require(Permission.DEVICES_READ))],
 ) -> DeviceRead | CatalogueDevice:
     """One device by its code (any case, with or without the hyphen)."""
+    device = await reading(request, devices.row_by_code, code)
+    if not DeviceScope.of(actor).may_see(device):
+        raise devices.DeviceNotFound(code=codes.display(device.code))
     return device_for(actor, device)
 
 

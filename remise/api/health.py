@@ -4,25 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from sqlalchemy import text
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Connection, text
 
 from remise import __version__
 from remise.auth import Actor, Permission
-from remise.deps import SessionDep, require
+from remise.deps import reading, require
 
 router = APIRouter(prefix="/api/v1", tags=["service"])
 
 
+def _database(connection: Connection) -> str:
+    connection.execute(text("SELECT 1"))
+    return connection.dialect.name
+
+
 @router.get("/health")
-def health(session: SessionDep) -> dict[str, Any]:
+async def health(request: Request) -> dict[str, Any]:
     """Answers 200 when the service and its database answer."""
-    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-    return {"status": "ok", "version": __version__, "database": session.get_bind().dialect.name}
+    database = await reading(request, _database)
+    return {"status": "ok", "version": __version__, "database": database}
 
 
 @router.get("/me")
-def me(actor: Annotated[Actor, Depends(require(Permission.ME))]) -> dict[str, Any]:
+async def me(actor: Annotated[Actor, Depends(require(Permission.ME))]) -> dict[str, Any]:
     """Who this token belongs to."""
     return {
         "username": actor.username,

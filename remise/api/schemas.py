@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field
+from sqlalchemy import Row
 
 from db import codes
 from db.models import Device, LedgerEvent
@@ -24,8 +26,13 @@ class CatalogueDevice(BaseModel):
     price_cents: int | None
 
     @classmethod
-    def of(cls, device: Device) -> CatalogueDevice:
-        return cls(code_display=codes.display(device.code), **device.model_dump())
+    def of(cls, device: Device | Row[Any]) -> CatalogueDevice:
+        return cls(code_display=codes.display(device.code), **_fields(device))
+
+
+def _fields(device: Device | Row[Any]) -> Mapping[str, Any]:
+    """A device's columns: of an ORM object, or of a row read without the ORM."""
+    return device._mapping if isinstance(device, Row) else device.model_dump()
 
 
 class DeviceRead(CatalogueDevice):
@@ -41,11 +48,11 @@ class DeviceRead(CatalogueDevice):
     attributes: dict[str, Any]
 
 
-def device_for(actor: Any, device: Device) -> DeviceRead | CatalogueDevice:
+def device_for(actor: Any, device: Device | Row[Any]) -> DeviceRead | CatalogueDevice:
     """The device as this actor may see it: a partner structure gets the catalogue view."""
     if actor.is_structure:
         return CatalogueDevice.of(device)
-    return DeviceRead(code_display=codes.display(device.code), **device.model_dump())
+    return DeviceRead(code_display=codes.display(device.code), **_fields(device))
 
 
 class DevicePage(BaseModel):

@@ -13,11 +13,14 @@ see answers exactly as a value that exists nowhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, true
+from sqlalchemy import BindParameter, ColumnElement, Row, bindparam, false, func, or_, true
+from sqlalchemy.sql.visitors import cloned_traverse
 from sqlmodel import col
 
 from db import codes
+from db.devices import identifier_is
 from db.enums import Status
 from db.models import Device
 from remise.auth import Actor
@@ -27,11 +30,35 @@ _SEPARATORS = str.maketrans("", "", " -")
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A condition with bound parameters, built once per shape, and one look-up's values."""
+
+    condition: ColumnElement[bool]
+    params: dict[str, Any]
+
+    def bound(self) -> ColumnElement[bool]:
+        """The condition with these values, to combine with others (a search)."""
+        return _bind(self.condition, self.params)
+
+
+def _bind(condition: ColumnElement[bool], params: dict[str, Any]) -> ColumnElement[bool]:
+    def value(bind: BindParameter[Any]) -> None:
+        if bind.key in params:
+            bind.value, bind.required = params[bind.key], False
+
+    return cloned_traverse(condition, {}, {"bindparam": value})
+
+
+_HOLDER = bindparam("holder")
+_SHAPES: dict[tuple[str, bool, bool], ColumnElement[bool]] = {}
+
+
+@dataclass(frozen=True)
 class DeviceScope:
     """What one actor may find: everything (staff) or a structure's share of it."""
 
     restricted: bool = False
-    structure_id: int | None = None
+    structure_id: int | BindParameter[Any] | None = None  # a parameter in `_SHAPES`
 
     @classmethod
     def of(cls, actor: Actor) -> DeviceScope:
@@ -53,27 +80,56 @@ class DeviceScope:
             return true()
         return or_(col(Device.status) == Status.AVAILABLE.value, self.held())
 
-    def holds(self, device: Device) -> bool:
+    def holds(self, device: Device | Row[Any]) -> bool:
         if not self.restricted:
             return True
         return self.structure_id is not None and device.structure_id == self.structure_id
 
-    def may_see(self, device: Device) -> bool:
+    def may_see(self, device: Device | Row[Any]) -> bool:
         return self.holds(device) or device.status == Status.AVAILABLE.value
 
     def by_code(self, text: str) -> ColumnElement[bool] | None:
         """The visible device whose code `text` spells; None if `text` is no valid code."""
-        if not codes.is_valid(text):
-            return None
-        return (col(Device.code) == codes.parse(text)) & self.visible()
+        lookup = self.code_lookup(text)
+        return lookup.bound() if lookup is not None else None
 
     def by_identifier(self, text: str) -> ColumnElement[bool]:
         """Devices held whose serial, IMEI or asset tag is exactly `text` (any case)."""
+        return self.identifier_lookup(text).bound()
+
+    # The same conditions as look-ups: built once per shape, with bound parameters, and
+    # given this look-up's values, so that a scan does not build its query every time
+    # (building it cost more than running it).
+
+    def code_lookup(self, text: str) -> Lookup | None:
+        if not codes.is_valid(text):
+            return None
+        return self._lookup("code", {"code": codes.parse(text)})
+
+    def identifier_lookup(self, text: str) -> Lookup:
         key = text.strip().upper()
-        exact = [func.upper(Device.serial) == key, func.upper(Device.asset_tag) == key]
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) == IMEI_LENGTH and len(digits) >= len(key.translate(_SEPARATORS)):
-            exact.append(col(Device.imei) == digits)
+            return self._lookup("identifier_or_imei", {"identifier": key, "imei": digits})
+        return self._lookup("identifier", {"identifier": key})
+
+    def _lookup(self, kind: str, values: dict[str, Any]) -> Lookup:
+        holder = self.restricted and self.structure_id is not None
+        shape = (kind, self.restricted, holder)
+        condition = _SHAPES.get(shape)
+        if condition is None:
+            template = DeviceScope(self.restricted, _HOLDER if holder else None)
+            condition = _SHAPES[shape] = template._condition(kind)
+        params = values | ({"holder": self.structure_id} if holder else {})
+        return Lookup(condition, params)
+
+    def _condition(self, kind: str) -> ColumnElement[bool]:
+        if kind == "code":
+            return (col(Device.code) == bindparam("code")) & self.visible()
+        key = bindparam("identifier")
+        exact = [identifier_is(Device.serial, key), identifier_is(Device.asset_tag, key)]
+        if kind == "identifier_or_imei":
+            exact.append(col(Device.imei) == bindparam("imei"))
         return or_(*exact) & self.held()
 
     def search(self, q: str) -> ColumnElement[bool]:
