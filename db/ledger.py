@@ -278,10 +278,13 @@ def _broken(result: Verification, seq: int, reason: str) -> Verification:
     return result
 
 
-def history(session: Session, device_id: int) -> list[LedgerEvent]:
-    """A device's events, oldest first."""
+def history(session: Session, device_id: int, *, newest: int | None = None) -> list[LedgerEvent]:
+    """A device's events, oldest first; only the `newest` ones if given."""
     query = select(LedgerEvent).where(col(LedgerEvent.device_id) == device_id)
-    return list(session.scalars(query.order_by(col(LedgerEvent.seq))))
+    if newest is None:
+        return list(session.scalars(query.order_by(col(LedgerEvent.seq))))
+    latest = session.scalars(query.order_by(col(LedgerEvent.seq).desc()).limit(newest))
+    return list(reversed(list(latest)))
 
 
 def payload_of(event_row: LedgerEvent) -> dict[str, Any]:

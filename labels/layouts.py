@@ -8,6 +8,7 @@ mistake in that file is refused with the layout's name, the key and the reason.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from functools import cached_property
 from importlib import resources
@@ -146,20 +147,37 @@ def _parse(tables: dict[str, object], origin: str) -> dict[str, Layout]:
 
 def builtin() -> dict[str, Layout]:
     """The layouts that ship with Remise."""
+    return dict(_builtin())
+
+
+@functools.cache
+def _builtin() -> dict[str, Layout]:
     text = resources.files("labels").joinpath("layouts.toml").read_text(encoding="utf-8")
     return _parse(tomllib.loads(text), "labels/layouts.toml")
 
 
 def load(extra_file: Path | None) -> dict[str, Layout]:
-    """The built-in layouts, overridden and extended by `extra_file` if it exists."""
+    """The built-in layouts, overridden and extended by `extra_file` if it exists.
+
+    Every page with a print form shows them: each file is read again only when it
+    changed (its modification time or size), not on every page."""
     layouts = builtin()
-    if extra_file is None or not extra_file.exists():
-        return layouts
     try:
-        tables = tomllib.loads(extra_file.read_text(encoding="utf-8"))
+        found = extra_file.stat() if extra_file is not None else None
+    except FileNotFoundError:
+        found = None
+    if extra_file is None or found is None:
+        return layouts
+    return layouts | _workshop_file(extra_file, found.st_mtime_ns, found.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _workshop_file(path: Path, _mtime_ns: int, _size: int) -> dict[str, Layout]:
+    try:
+        tables = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BadLayoutFile(path=str(extra_file), reason=str(exc)) from exc
-    return layouts | _parse(tables, str(extra_file))
+        raise BadLayoutFile(path=str(path), reason=str(exc)) from exc
+    return _parse(tables, str(path))
 
 
 def pick(layouts: dict[str, Layout], name: str, kind: type[Layout] | None = None) -> Layout:

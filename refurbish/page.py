@@ -186,7 +186,7 @@ _ORDER = {name: place for place, name in enumerate(_FIELD_NAMES)}
 def history(session: Session, device: Device, wording: _Wording) -> list[HistoryLine]:
     """The device's ledger events, newest first, each with its changes and key facts."""
     assert device.id is not None
-    rows = ledger.history(session, device.id)[-HISTORY_SHOWN:]
+    rows = ledger.history(session, device.id, newest=HISTORY_SHOWN)
     return [wording.line(row) for row in reversed(rows)]
 
 
@@ -196,10 +196,11 @@ OLD_SNAPSHOT = N_(
 )
 
 
-def probe_view(session: Session, code: str, translate: Any) -> ProbeView:
+def probe_view(session: Session, code: str | Device, translate: Any) -> ProbeView:
     """The newest snapshot as lines, and every flag, with a version that changes with them."""
-    snapshots = probing.snapshots_of(session, code)
-    flags = probing.flags_of(session, code)
+    device = code if isinstance(code, Device) else devices.by_code(session, code)
+    snapshots = probing.snapshots_of(session, device)
+    flags = probing.flags_of(session, device)
     newest = snapshots[-1] if snapshots else None
     version = f"{newest.id if newest else 0}-{len(flags)}-{sum(1 for f in flags if f.open)}"
     view = ProbeView(version=version)
@@ -246,7 +247,7 @@ def device_page(session: Session, code: str, locale: str, translate: Any) -> Dev
         can_start=open_run is None and service.can_start(status),
         starts_again=service.starts_again(status),
         start_needs_comment=service.start_needs_comment(status),
-        probe=probe_view(session, code, translate),
+        probe=probe_view(session, device, translate),
         history=history(session, device, wording),
         focus=(open_run.blocking[0] if open_run.blocking else "finish") if open_run else None,
     )

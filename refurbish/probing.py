@@ -132,15 +132,19 @@ def resolve_flag(session: Session, actor: Actor, *, flag_id: int, comment: str) 
     return flag
 
 
-def flags_of(session: Session, code: str, *, open_only: bool = False) -> Sequence[DeviceFlag]:
-    device = devices.by_code(session, code)
+def flags_of(
+    session: Session, code: str | Device, *, open_only: bool = False
+) -> Sequence[DeviceFlag]:
+    """A device's flags, oldest first: the device or its code (DeviceNotFound)."""
+    device = code if isinstance(code, Device) else devices.by_code(session, code)
     query = select(DeviceFlag).where(col(DeviceFlag.device_id) == device.id)
     if open_only:
         query = query.where(col(DeviceFlag.open))
     return session.exec(query.order_by(col(DeviceFlag.id))).all()
 
 
-def snapshots_of(session: Session, code: str) -> Sequence[DeviceSnapshot]:
-    device = devices.by_code(session, code)
+def snapshots_of(session: Session, code: str | Device) -> Sequence[DeviceSnapshot]:
+    """A device's probe snapshots, oldest first: the device or its code (DeviceNotFound)."""
+    device = code if isinstance(code, Device) else devices.by_code(session, code)
     query = select(DeviceSnapshot).where(col(DeviceSnapshot.device_id) == device.id)
     return session.exec(query.order_by(col(DeviceSnapshot.id))).all()

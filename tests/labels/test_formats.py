@@ -51,6 +51,27 @@ def test_a_workshop_adds_its_printer_and_overrides_a_builtin(tmp_path: Path) -> 
     assert known["a4-3x8"].height_mm == 36 and known["a4-3x8"].dpi == 600
 
 
+def test_an_edited_file_is_read_again_and_a_removed_one_forgotten(tmp_path: Path) -> None:
+    """The file is parsed once per version (every page with a print form shows the
+    formats), but a workshop's edit shows without a restart."""
+    path = write(tmp_path, OWN)
+    assert layouts.load(path)["thermal-40x30mm"].description == "Our Zebra GK420d"
+    assert layouts.load(path) == layouts.load(path)
+    write(tmp_path, OWN.replace("Our Zebra GK420d", "The Brother in the back room"))
+    assert layouts.load(path)["thermal-40x30mm"].description == "The Brother in the back room"
+    write(tmp_path, "[broken")
+    with pytest.raises(BadLayoutFile):
+        layouts.load(path)
+    path.unlink()
+    assert layouts.load(path) == layouts.builtin()
+
+
+def test_the_builtins_are_a_copy_each_time() -> None:
+    first = layouts.builtin()
+    first.clear()
+    assert layouts.builtin()
+
+
 def test_no_file_means_the_builtins(tmp_path: Path) -> None:
     assert layouts.load(tmp_path / "absent.toml") == layouts.builtin()
     assert layouts.load(None) == layouts.builtin()
