@@ -37,7 +37,6 @@ from fastapi import Depends, Form, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from db.bounds import OFFSET_MAX, ROW_ID_MAX
 from db.engine import is_read_only, is_sqlite, new_session, reading_engine
@@ -85,17 +84,17 @@ def _end(session: Session, *, commit: bool, token_use: tuple[int, str] | None = 
 
 
 async def finish(
-    session: Session, *, commit: bool, token_use: tuple[int, str] | None = None
+    request: Request, session: Session, *, commit: bool, token_use: tuple[int, str] | None = None
 ) -> None:
     """Commit (or roll back) and close `session`, with the token's use if one is due:
-    in a worker thread if it holds a connection, on the loop if it never connected
-    (nothing to send), and shielded from a client gone meanwhile, so that its connection
-    always goes back to the pool."""
+    on the threads that end transactions (`remise.threads.Workers.end`) if it holds a
+    connection, on the loop if it never connected (nothing to send), and shielded from
+    a client gone meanwhile, so that its connection always goes back to the pool."""
     if session.get_transaction() is None and not (commit and token_use):
         session.close()
         return
     with CancelScope(shield=True):
-        await run_in_threadpool(_end, session, commit=commit, token_use=token_use)
+        await workers(request).end(_end, session, commit=commit, token_use=token_use)
 
 
 async def read_in_thread(
@@ -143,10 +142,10 @@ async def _owned(request: Request, *, read_only: bool) -> AsyncIterator[Session]
     try:
         yield session
     except BaseException:
-        await finish(session, commit=False)
+        await finish(request, session, commit=False)
         raise
     use = None if read_only else request.scope.get("state", {}).pop(TOKEN_USE, None)
-    await finish(session, commit=not read_only, token_use=use)
+    await finish(request, session, commit=not read_only, token_use=use)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

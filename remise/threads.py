@@ -27,26 +27,20 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 
-class Workers:
-    """The threads of one app (`app.state.workers`), started as work comes, ended with
-    the app's lifespan (and started again if the app serves again, as tests do)."""
+class _Pool:
+    """Threads started as work comes, ended with the app's lifespan (and started again
+    if the app serves again, as tests do)."""
 
-    def __init__(self, threads: int) -> None:
-        self.threads = threads
+    def __init__(self, threads: int, name: str) -> None:
+        self.threads, self.name = threads, name
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def _pool(self) -> ThreadPoolExecutor:
+    def executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="remise-db")
+                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=self.name)
             return self._executor
-
-    async def run(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        call = functools.partial(contextvars.copy_context().run, work, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(
-            self._executor or self._pool(), call
-        )
 
     def shutdown(self) -> None:
         """Let the work under way finish, in its threads, and take no more."""
@@ -54,6 +48,36 @@ class Workers:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False)
+
+
+class Workers:
+    """The threads of one app (`app.state.workers`): `run` for a request's work, `end`
+    for the commit or rollback that ends its transaction.
+
+    Ends have threads of their own. A transaction's end never waits for a lock or a
+    connection (it holds them): were it to queue behind work that waits for the very
+    lock it holds (writers in line for SQLite's, or for a pooled connection), each
+    would wait for the other until the lock's timeout, and writers were answered
+    "busy" by the dozen once more came at once than there were threads."""
+
+    def __init__(self, threads: int) -> None:
+        self._work = _Pool(threads, "remise-db")
+        self._ends = _Pool(threads, "remise-end")
+
+    async def run(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        call = functools.partial(contextvars.copy_context().run, work, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._work.executor(), call)
+
+    async def end(self, work: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
+        """`work` on the ends' threads; once queued it runs even if the request is
+        cancelled meanwhile (its connection must go back to the pool)."""
+        call = functools.partial(contextvars.copy_context().run, work, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        await asyncio.shield(loop.run_in_executor(self._ends.executor(), call))
+
+    def shutdown(self) -> None:
+        self._work.shutdown()
+        self._ends.shutdown()
 
 
 def workers(connection: HTTPConnection | Any) -> Workers:
