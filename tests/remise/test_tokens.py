@@ -15,17 +15,12 @@ from db import ledger
 from db.engine import transaction
 from db.enums import Role
 from db.errors import Unauthorized
-from db.models import ApiToken, LedgerEvent, User
+from db.models import ApiToken, LedgerEvent
 from remise import accounts, tokens
 from tests.factories import ACTOR, auth, make_token
 
 SHOWN = {"id", "label", "created_at", "expires_at", "last_used_at", "revoked_at"}
 T0 = datetime(2026, 12, 1, 9, 30, 15, tzinfo=UTC)
-
-
-def user_of(engine: Engine, token: str) -> User:
-    with transaction(engine, read_only=True) as session:
-        return tokens.check_token(session, token)
 
 
 def new_user(engine: Engine, name: str, **options: Any) -> str:
