@@ -49,13 +49,15 @@ class _Pending:
 _pending: ContextVar[_Pending | None] = ContextVar("remise_form_pending", default=None)
 
 
-def check(session: Session, *, user_id: int | None, key: str | None, path: str) -> None:
-    """Before a form's POST runs: AlreadySent if its key was used; else remember to store
-    it. The write lock is taken first, so two copies sent at once run one after the other
-    and the second finds the first's key."""
-    _pending.set(None)
+def look_up(
+    session: Session, *, user_id: int | None, key: str | None, path: str
+) -> _Pending | None:
+    """Before a form's POST runs: AlreadySent if its key was used; else what `expect` is
+    to remember, to store it (None for a form without a key). The write lock is taken
+    first, so two copies sent at once run one after the other and the second finds the
+    first's key; it waits for that lock, so it runs in a worker thread."""
     if user_id is None or not key or not _KEY.match(key):
-        return
+        return None
     ledger.lock(session)
     stored = session.exec(
         select(IdempotencyRecord).where(
@@ -64,7 +66,13 @@ def check(session: Session, *, user_id: int | None, key: str | None, path: str) 
     ).first()
     if stored is not None:
         raise AlreadySent(str(orjson.loads(stored.body)["location"]))
-    _pending.set(_Pending(session, user_id, _PREFIX + key, path))
+    return _Pending(session, user_id, _PREFIX + key, path)
+
+
+def expect(pending: _Pending | None) -> None:
+    """Remember, in the request's own context (which the route's thread copies), the key
+    to store when the form redirects (`remember`); None forgets any."""
+    _pending.set(pending)
 
 
 def remember(location: str) -> None:

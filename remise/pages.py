@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from db import codes
@@ -298,7 +299,14 @@ async def check_csrf(request: Request, session: SessionDep) -> None:
     cookie = request.cookies.get(SESSION_COOKIE)
     actor = await cookie_actor(request, cookie) if cookie and key else None
     user_id = actor.user_id if actor is not None else None
-    forms.check(session, user_id=user_id, key=key, path=request.url.path)
+    forms.expect(None)
+    # In anyio's threads, where writers wait for the lock (never on the event loop, and
+    # never in `remise.threads`' threads, which only read); the key is then remembered
+    # here, in the request's context, where the route finds it.
+    pending = await run_in_threadpool(
+        forms.look_up, session, user_id=user_id, key=key, path=request.url.path
+    )
+    forms.expect(pending)
 
 
 Csrf = Depends(check_csrf)
