@@ -34,6 +34,7 @@ from remise.api import devices, health, ledger, me
 from remise.credentials import CredentialCache
 from remise.headers import SecurityHeaders
 from remise.i18n import negotiate
+from remise.routing import API_PATHS, PathRouter
 from remise.settings import Settings
 from remise.threads import Workers
 
@@ -158,8 +159,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         probing_api.router,
         distribution_api.router,
     )
+    api = PathRouter(under=API_PATHS)
     for router in routers:
-        app.include_router(router)
+        api.include_router(router)
+    app.include_router(api)
 
     web.install(app)
     openapi.install(app)  # the error answers, declared where they occur

@@ -21,6 +21,7 @@ from labels import web as labels_web
 from refurbish import web as refurbish_web
 from remise import forms, pages
 from remise.i18n import translate
+from remise.routing import API_PATHS, PathRouter
 from remise.web import account
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -88,6 +89,7 @@ def install(app: FastAPI) -> None:
     app.state.pages = env
     app.state.error_page = error_page
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    pages_router = PathRouter(outside=API_PATHS)
     for router in (
         account.router,
         labels_web.router,
@@ -95,7 +97,8 @@ def install(app: FastAPI) -> None:
         intake_web.router,
         intake_import_pages.router,
     ):
-        app.include_router(router)
+        pages_router.include_router(router)
+    app.include_router(pages_router)
 
     @app.exception_handler(forms.AlreadySent)
     async def already_sent(request: Request, exc: forms.AlreadySent) -> Response:
