@@ -24,7 +24,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -160,6 +160,14 @@ class CredentialCache:
         except Unauthorized:
             return False
         return True
+
+    def used(self, token: str, minute: str) -> None:
+        """The token's use of `minute` was recorded: its entry answers for that minute."""
+        key = (BEARER, token_digest(token))
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and (entry.used_minute is None or entry.used_minute < minute):
+                self._entries[key] = replace(entry, used_minute=minute)
 
     def _put(
         self,

@@ -37,6 +37,7 @@ from fastapi import Depends, Form, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from db.bounds import OFFSET_MAX, ROW_ID_MAX
 from db.engine import is_read_only, is_sqlite, new_session, reading_engine
@@ -112,7 +113,7 @@ async def read_in_thread(
             if is_read_only(session.get_bind()):
                 session.close()
 
-    return await workers(request).run(run)
+    return await in_thread(request, session, run)
 
 
 async def reading(
@@ -184,25 +185,41 @@ async def get_actor(
     token, cache = credentials.credentials.strip(), credential_cache(request)
     actor = cache.bearer(token)
     if actor is None:
-        actor = await workers(request).run(_bearer_from_database, request, cache, token)
+        actor = await _bearer_from_database(request, cache, token)
     request.state.actor = actor
     if "accept-language" not in request.headers:
         request.state.locale = actor.locale
     return actor
 
 
-def _bearer_from_database(request: Request, cache: CredentialCache, token: str) -> Actor:
-    """The token's actor, in a short transaction of its own: no request holds a connection
-    while it waits for a thread (the pool would run dry, every thread waiting for a
-    connection held by a request waiting for a thread). The minute's use is recorded
-    by a short write of its own, except by a writing request on SQLite, which records it
-    in its own transaction (`_owned`): it may hold the write lock such a write waits for."""
+async def _bearer_from_database(request: Request, cache: CredentialCache, token: str) -> Actor:
+    """The token's actor, read in a short transaction of its own on a reading thread: no
+    request holds a connection while it waits for a thread (the pool would run dry, every
+    thread waiting for a connection held by a request waiting for a thread). The minute's
+    use, if due, is a write: a writing request on SQLite records it in its own
+    transaction (`_owned`), for it may hold the lock a write of its own would wait for;
+    any other request records it by a short write of its own, on anyio's threads, where
+    writers wait for the lock (never on the reading threads of `remise.threads`)."""
     engine = get_engine(request)
-    in_own = is_sqlite(engine) and request.method not in _READ_METHODS
-    holder = cache.bearer_from(engine, token, record_use=not in_own)
+    holder = await workers(request).run(cache.bearer_from, engine, token, record_use=False)
     if holder.unrecorded is not None:
-        request.scope.setdefault("state", {})[TOKEN_USE] = (holder.token_id, holder.unrecorded)
+        use = (holder.token_id, holder.unrecorded)
+        if is_sqlite(engine) and request.method not in _READ_METHODS:
+            request.scope.setdefault("state", {})[TOKEN_USE] = use
+        elif await run_in_threadpool(tokens.record_use_alone, engine, *use):
+            cache.used(token, holder.unrecorded)
     return holder.actor
+
+
+async def in_thread(
+    request: Request, session: Session, work: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """`work(*args, **kwargs)` with the request's `session`, in a worker thread: a reading
+    thread of `remise.threads` for a read-only session, anyio's threads for a writing
+    one, whose first statement may wait for the write lock."""
+    if is_read_only(session.get_bind()):
+        return await workers(request).run(work, *args, **kwargs)
+    return await run_in_threadpool(work, *args, **kwargs)
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

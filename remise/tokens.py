@@ -292,13 +292,21 @@ def _record_use(session: Session, token_id: int, minute: str) -> None:
         session.execute(statement)  # this request holds SQLite's write lock already
         return
     # A read-only request (or PostgreSQL, where a long request holding the row lock would
-    # hold up the token's other requests): a short write of its own, committed at once,
-    # which waits its turn like any writer and is given up if the database stays busy.
+    # hold up the token's other requests): a short write of its own.
+    record_use_alone(bind, token_id, minute)  # a busy database: recorded by a later use
+
+
+def record_use_alone(engine: Engine, token_id: int, minute: str) -> bool:
+    """Record a token's use in a short write of its own, committed at once, which waits
+    its turn like any writer and is given up (False) if the database stays busy."""
+    statement = _use(token_id, minute)
     try:
-        with Session(bind=writable(bind)) as writer:
+        with Session(bind=writable(engine)) as writer:
             writer.execute(statement)
             writer.commit()
     except (OperationalError, DatabaseBusy) as exc:
         if not is_busy(exc):
             raise
         log.info("last use of API token %s not recorded: the database is busy", token_id)
+        return False
+    return True

@@ -21,9 +21,8 @@ from db.models import Device, LedgerEvent, User
 from remise.api.schemas import CatalogueDevice, DevicePage, DeviceRead, EventRead, device_for
 from remise.api.scope import DeviceScope
 from remise.auth import Actor, Permission
-from remise.deps import IdQuery, OffsetQuery, SessionDep, reading, require
+from remise.deps import IdQuery, OffsetQuery, SessionDep, in_thread, reading, require
 from remise.idempotency import IdempotencyDep, fingerprint
-from remise.threads import workers
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 MAX_PAGE = 500
@@ -44,7 +43,7 @@ async def visible_device(
     actor: Annotated[Actor, Depends(require(Permission.DEVICES_READ))],
 ) -> Device:
     """The device `code` names, if this actor may see it (404 otherwise)."""
-    return await workers(request).run(seen_by, session, actor, code)
+    return await in_thread(request, session, seen_by, session, actor, code)
 
 
 @router.get("", response_model=DevicePage)
