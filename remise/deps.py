@@ -40,7 +40,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from db.bounds import OFFSET_MAX, ROW_ID_MAX
-from db.engine import is_read_only, is_sqlite, new_session, reading_engine
+from db.engine import is_read_only, is_sqlite, lookup_engine, new_session
 from db.errors import Forbidden, Unauthorized
 from remise import tokens
 from remise.auth import Actor, Permission
@@ -125,8 +125,9 @@ async def reading(
     """`work(connection, *args, **kwargs)` in one worker thread, on a read-only connection
     of its own, given back to the pool in the same hop: for the look-ups a scanner or a
     script makes all day, which read rows, not ORM objects (a session costs more than the
-    query), and need no request session at all."""
-    engine = reading_engine(get_engine(request))
+    query), and need no request session at all. The connection is `db.engine.lookup_engine`'s:
+    on PostgreSQL, outside any transaction (a statement or two need none)."""
+    engine = lookup_engine(get_engine(request))
 
     def run() -> T:
         with engine.connect() as connection:
