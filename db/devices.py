@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Table, bindparam, func
+from sqlalchemy import ColumnElement, Connection, Row, Select, Table, bindparam, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -43,13 +43,24 @@ def by_code(session: Session, text: str) -> Device:
 # The device table's row, read without the ORM: for the look-ups that only show a device
 # (a scan, the API's GET), where building an ORM object costs more than the query.
 DEVICE_TABLE: Table = Device.__table__  # type: ignore[attr-defined]
-_ROW_BY_CODE = select_columns(DEVICE_TABLE).where(DEVICE_TABLE.c.code == bindparam("code"))
 
 
-def row_by_code(connection: Connection, text: str) -> Row[Any]:
-    """`by_code`, as a row of the device table (its columns as attributes)."""
+def by_code_with(*extra: ColumnElement[Any]) -> Select[Any]:
+    """The device table's columns and `extra` (say, scalar subqueries about the device:
+    one query instead of several), for the device whose code is bound as `code`."""
+    return select_columns(DEVICE_TABLE, *extra).where(DEVICE_TABLE.c.code == bindparam("code"))
+
+
+_ROW_BY_CODE = by_code_with()
+
+
+def row_by_code(
+    connection: Connection, text: str, statement: Select[Any] = _ROW_BY_CODE
+) -> Row[Any]:
+    """`by_code`, as a row of the device table (its columns as attributes), or of
+    `statement`, made by `by_code_with`."""
     code = _code(text)
-    row = connection.execute(_ROW_BY_CODE, {"code": code}).first()
+    row = connection.execute(statement, {"code": code}).first()
     if row is None:
         raise DeviceNotFound(code=codes.display(code))
     return row

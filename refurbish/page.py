@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from babel.numbers import format_decimal
 from pydantic import ValidationError
+from sqlalchemy import Connection, Row, Select, Table, bindparam, exists, func
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from db import codes, devices, ledger
@@ -19,7 +21,8 @@ from refurbish import probing, queries, service
 from refurbish.checklists import State
 from refurbish.hardware import compare, summary
 from refurbish.hardware.snapshot import Snapshot
-from refurbish.models import RefurbishmentRun, RunRead
+from refurbish.models import DeviceFlag, DeviceSnapshot, RefurbishmentRun, RunRead
+from remise import i18n
 
 # What a history line shows of an event, in this order, with the name it is shown
 # under; the rest (snapshot ids, digests…) is in the API.
@@ -85,12 +88,18 @@ class ProbeView:
 
 
 @dataclass
+class BatchShown:
+    id: int
+    site: str
+
+
+@dataclass
 class DevicePage:
-    device: Device
+    device: Row[Any]  # the device table's columns, and its batch's `batch_site`…
     code: str
     category: str
     status: str
-    batch: Batch | None
+    batch: BatchShown | None
     run: RunRead | None
     past_runs: list[PastRun]
     can_start: bool
@@ -148,8 +157,7 @@ class _Wording:
             number = float(value)
         except (TypeError, ValueError):
             return str(value)
-        shown = int(number) if number.is_integer() else number
-        return format_decimal(shown, locale=self.locale, decimal_quantization=False)
+        return i18n.number(self.locale, int(number) if number.is_integer() else number)
 
     def past_run(self, run: RunRead) -> PastRun:
         steps = []
@@ -183,11 +191,10 @@ class _Wording:
 _ORDER = {name: place for place, name in enumerate(_FIELD_NAMES)}
 
 
-def history(session: Session, device: Device, wording: _Wording) -> list[HistoryLine]:
-    """The device's ledger events, newest first, each with its changes and key facts."""
-    assert device.id is not None
-    rows = ledger.history(session, device.id, newest=HISTORY_SHOWN)
-    return [wording.line(row) for row in reversed(rows)]
+def history(device: Row[Any], wording: _Wording) -> list[HistoryLine]:
+    """The device's newest ledger events (read with its row), newest first, each with its
+    changes and key facts."""
+    return [wording.line(event) for event in reversed(ledger.lines_of(device.events))]
 
 
 OLD_SNAPSHOT = N_(
@@ -195,14 +202,60 @@ OLD_SNAPSHOT = N_(
     "value it no longer accepts: probe the device again."
 )
 
+# What the page reads, as rows (no ORM object is built). The device's row says, in the
+# same query, its batch's site, its newest events and what else there is to read: the
+# newest snapshot (older ones are in the API), how many flags, whether it has runs; the
+# rest is read only if there is any.
+_SNAPSHOTS: Table = DeviceSnapshot.__table__  # type: ignore[attr-defined]
+_FLAGS: Table = DeviceFlag.__table__  # type: ignore[attr-defined]
+_RUNS: Table = RefurbishmentRun.__table__  # type: ignore[attr-defined]
+_BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
+_DEVICE_ID = devices.DEVICE_TABLE.c.id
 
-def probe_view(session: Session, code: str | Device, translate: Any) -> ProbeView:
-    """The newest snapshot as lines, and every flag, with a version that changes with them."""
-    device = code if isinstance(code, Device) else devices.by_code(session, code)
-    snapshots = probing.snapshots_of(session, device)
-    flags = probing.flags_of(session, device)
-    newest = snapshots[-1] if snapshots else None
-    version = f"{newest.id if newest else 0}-{len(flags)}-{sum(1 for f in flags if f.open)}"
+
+def _about_device(column: Any, table: Table) -> Any:
+    return select_columns(column).where(table.c.device_id == _DEVICE_ID).scalar_subquery()
+
+
+_PROBE_FACTS = (
+    _about_device(func.max(_SNAPSHOTS.c.id), _SNAPSHOTS).label("snapshot_id"),
+    _about_device(func.count(), _FLAGS).label("flag_count"),
+)
+_PROBE_ROW = devices.by_code_with(*_PROBE_FACTS)
+
+
+@functools.cache
+def _device_row(dialect: str) -> Select[Any]:
+    """The device's row with its batch's site, what else there is to read, and its newest
+    events (in the SQL of `dialect`)."""
+    return devices.by_code_with(
+        select_columns(_BATCHES.c.site)
+        .where(_BATCHES.c.id == devices.DEVICE_TABLE.c.batch_id)
+        .scalar_subquery()
+        .label("batch_site"),
+        exists().where(_RUNS.c.device_id == _DEVICE_ID).label("has_runs"),
+        *_PROBE_FACTS,
+        ledger.newest_column(_DEVICE_ID, HISTORY_SHOWN, dialect).label("events"),
+    )
+
+
+_SNAPSHOT = select_columns(_SNAPSHOTS).where(_SNAPSHOTS.c.id == bindparam("id"))
+_FLAGS_OF = (
+    select_columns(_FLAGS).where(_FLAGS.c.device_id == bindparam("device_id")).order_by(_FLAGS.c.id)
+)
+
+
+def probe_view(connection: Connection, code: str | Row[Any], translate: Any) -> ProbeView:
+    """The newest snapshot as lines, and every flag, with a version that changes with them:
+    of the device with this code (DeviceNotFound), or of its row read with `_PROBE_FACTS`."""
+    device = devices.row_by_code(connection, code, _PROBE_ROW) if isinstance(code, str) else code
+    newest = None
+    if device.snapshot_id is not None:
+        newest = connection.execute(_SNAPSHOT, {"id": device.snapshot_id}).first()
+    flags = []
+    if device.flag_count:
+        flags = connection.execute(_FLAGS_OF, {"device_id": device.id}).all()
+    version = f"{device.snapshot_id or 0}-{len(flags)}-{sum(1 for f in flags if f.open)}"
     view = ProbeView(version=version)
     if newest is not None:
         view.taken_at, view.taken_by = newest.taken_at, newest.taken_by
@@ -222,17 +275,31 @@ def probe_view(session: Session, code: str | Device, translate: Any) -> ProbeVie
     return view
 
 
-def device_page(session: Session, code: str, locale: str, translate: Any) -> DevicePage:
-    """Everything the bench page shows of the device `code` (DeviceNotFound if none)."""
-    device = devices.by_code(session, code)
-    runs = list(
-        session.exec(
-            select(RefurbishmentRun)
-            .where(col(RefurbishmentRun.device_id) == device.id)
-            .order_by(col(RefurbishmentRun.id).desc())
-        ).all()
-    )
-    views = [queries.run_view(session, r, locale) for r in runs]
+def _runs(session: Session, device_id: int, locale: str) -> list[RunRead]:
+    """The device's runs, newest first, as the API shows them."""
+    query = select(RefurbishmentRun).where(col(RefurbishmentRun.device_id) == device_id)
+    runs = session.exec(query.order_by(col(RefurbishmentRun.id).desc()))
+    return [queries.run_view(session, run, locale) for run in runs]
+
+
+def device_page(
+    connection: Connection,
+    code: str,
+    locale: str,
+    translate: Any,
+    *,
+    session: Session | None = None,
+) -> DevicePage:
+    """Everything the bench page shows of the device `code` (DeviceNotFound if none), read
+    on `connection` as rows; its runs, if it has any, through `session` (one is made on
+    the connection if none is given), as the API shows them."""
+    device = devices.row_by_code(connection, code, _device_row(connection.dialect.name))
+    views: list[RunRead] = []
+    if device.has_runs and session is not None:
+        views = _runs(session, device.id, locale)
+    elif device.has_runs:
+        with Session(bind=connection) as own:
+            views = _runs(own, device.id, locale)
     open_run = next((v for v in views if v.open), None)
     status = Status(device.status)
     wording = _Wording(views, translate, locale)
@@ -241,14 +308,14 @@ def device_page(session: Session, code: str, locale: str, translate: Any) -> Dev
         code=codes.display(device.code),
         category=translate(CATEGORY_LABELS[Category(device.category)]),
         status=translate(STATUS_LABELS[status]),
-        batch=session.get(Batch, device.batch_id) if device.batch_id else None,
+        batch=BatchShown(device.batch_id, device.batch_site) if device.batch_id else None,
         run=open_run,
         past_runs=[wording.past_run(v) for v in views if not v.open],
         can_start=open_run is None and service.can_start(status),
         starts_again=service.starts_again(status),
         start_needs_comment=service.start_needs_comment(status),
-        probe=probe_view(session, device, translate),
-        history=history(session, device, wording),
+        probe=probe_view(connection, device, translate),
+        history=history(device, wording),
         focus=(open_run.blocking[0] if open_run.blocking else "finish") if open_run else None,
     )
 

@@ -10,9 +10,8 @@ key, and FastAPI makes one for each plain `def` dependency: the dependencies her
 on the loop (it connects only when first used) and finished in one hop, or none when it
 never connected (`finish`); the sender's credential is looked up in one hop, or none
 when `remise.credentials` remembers it; permission checks never leave the loop. The
-look-ups made all day (a scan, a device, the health check) read rows on a connection
-of their own, in one hop, with no session at all (`reading`); pages and routes that
-only read may finish their session in the hop of their work (`read_in_thread`).
+look-ups made all day (a scan, a device, the bench's device page, the health check) read
+rows on a connection of their own, in one hop, with no session at all (`reading`).
 
 A request never holds a pooled connection while it waits for a thread, where it can
 help it: with every thread waiting for a connection and every connection held by a
@@ -96,24 +95,6 @@ async def finish(
         return
     with CancelScope(shield=True):
         await workers(request).end(_end, session, commit=commit, token_use=token_use)
-
-
-async def read_in_thread(
-    request: Request, session: Session, work: Callable[..., T], *args: Any, **kwargs: Any
-) -> T:
-    """`work(*args, **kwargs)`, the whole database work of a route that only reads, in one worker
-    thread, with the read-only `session` closed in the same hop: the request then makes
-    one hop in all, as a plain `def` route without dependencies would. The objects
-    `work` returns stay readable (their columns are loaded; nothing expires)."""
-
-    def run() -> T:
-        try:
-            return work(*args, **kwargs)
-        finally:
-            if is_read_only(session.get_bind()):
-                session.close()
-
-    return await in_thread(request, session, run)
 
 
 async def reading(

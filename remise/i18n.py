@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import fields, is_dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from db.errors import Message
@@ -45,6 +46,20 @@ def translate(locale: str, message: str, **params: Any) -> str:
     if not params:
         return text
     return text % {key: _param(locale, value) for key, value in params.items()}
+
+
+def number(locale: str, value: float | int | str) -> str:
+    """A number (or a decimal string, as measures are stored) in `locale`, with every
+    decimal it has: a form field showing it sends the same number back. Pages show the
+    same few numbers (limits, label sizes) again and again: each is formatted once."""
+    return _number(locale, repr(value), value)
+
+
+@lru_cache(maxsize=4096)
+def _number(locale: str, _spelt: str, value: float | int | str) -> str:
+    # Keyed by how the value is spelt too: 1, 1.0 and "1.0" are equal keys, and so are
+    # 0.0 and -0.0, but babel may not write them alike.
+    return format_decimal(value, locale=locale, decimal_quantization=False)
 
 
 def _param(locale: str, value: Any) -> Any:
