@@ -8,6 +8,7 @@ or a ZPL file, and records each print on the ledger like the API does.
 from __future__ import annotations
 
 import base64
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -23,6 +24,7 @@ from db.models import Device
 from labels import layouts, locations, scan, service, stocktake
 from labels import output as label_files
 from labels.layouts import SheetLayout, ThermalLayout
+from remise import i18n
 from remise.auth import Actor, Permission
 from remise.deps import IdForm, SessionDep, get_settings
 from remise.i18n import localise, translate
@@ -54,6 +56,30 @@ def layout_choices(settings: Settings) -> dict[str, list[layouts.Layout]]:
         "thermal": [f for f in found if isinstance(f, ThermalLayout)],
         "sheet": [f for f in found if isinstance(f, SheetLayout)],
     }
+
+
+@functools.lru_cache(maxsize=512)
+def layout_size(layout: layouts.Layout, locale: str) -> str:
+    """How a print form names a layout's size, in `locale`: each page with a print form
+    names every layout, so each is worded once per language (a layout is immutable)."""
+    width, height = i18n.number(locale, layout.width_mm), i18n.number(locale, layout.height_mm)
+    if isinstance(layout, SheetLayout):
+        text = translate(
+            locale,
+            N_("%(columns)s × %(rows)s labels of %(width)s × %(height)s mm"),
+            **{"columns": layout.columns, "rows": layout.rows, "width": width, "height": height},
+        )
+    else:
+        text = translate(
+            locale,
+            N_("%(width)s × %(height)s mm, %(dpi)s dpi"),
+            width=width,
+            height=height,
+            dpi=layout.dpi,
+        )
+    if layout.description:
+        text += f" ({i18n.localise(locale, layout.shown_description)})"
+    return text
 
 
 def _at_bench(session: Session) -> list[Device]:

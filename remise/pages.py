@@ -1,4 +1,4 @@
-"""Pages: the Jinja environment, the signed-in browser, CSRF, flash messages, formats.
+"""Pages: the Jinja templates, the signed-in browser, CSRF, flash messages, formats.
 
 A browser signs in at `/login` and gets an HttpOnly, SameSite=Lax session cookie
 holding a random token; `web_session` keeps its hash, so logging out ends it.
@@ -9,6 +9,7 @@ routes depend on `page_actor`/`page_require` and answer with `render`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -21,10 +22,10 @@ from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import pass_context
 from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -36,8 +37,9 @@ from remise import forms
 from remise.auth import Actor, Permission
 from remise.deps import SessionDep, credential_cache, get_engine, get_settings
 from remise.errors import field_message
-from remise.i18n import LOCALES, localise, translate, translations
+from remise.i18n import LOCALES, localise, number, translate, translations
 from remise.settings import Settings
+from remise.templating import Templates
 from remise.threads import workers
 
 SESSION_COOKIE = "remise_session"
@@ -63,18 +65,11 @@ class CsrfRefused(Forbidden):
     )
 
 
-def environment(directories: list[Path]) -> Environment:
-    """The one Jinja environment of the pages, searching `directories` in order."""
-    env = Environment(
-        loader=FileSystemLoader(directories),
-        autoescape=True,
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(when=_when, day=_day, number=_number, euros=_euros, t=_t, code=codes.display)
-    return env
+def templates(directories: list[Path]) -> Templates:
+    """The pages' templates, searching `directories` in order, one environment per
+    language (`remise.templating`), with the filters of the pages."""
+    filters: dict[str, Callable[..., Any]] = {"when": _when, "day": _day, "number": _number}
+    return Templates(directories, filters | {"euros": _euros, "t": _t, "code": codes.display})
 
 
 def _moment(value: str | datetime) -> datetime:
@@ -98,11 +93,8 @@ def _day(context: Any, value: Any, width: str = "medium") -> str:
 
 @pass_context
 def _number(context: Any, value: float | int | str | None) -> str:
-    """A number (or a decimal string, as measures are stored) in the user's language, with
-    every decimal it has: a form field showing it sends the same number back."""
-    if value is None:
-        return ""
-    return format_decimal(value, locale=context["locale"], decimal_quantization=False)
+    """A number in the user's language (`remise.i18n.number`)."""
+    return "" if value is None else number(context["locale"], value)
 
 
 @pass_context
@@ -125,12 +117,18 @@ def page_locale(request: Request) -> str:
     return chosen if chosen in LOCALES else get_settings(request).default_locale
 
 
+@functools.lru_cache(maxsize=4096)
+def _translated(locale: str, message: str) -> Markup:
+    """A template's message in `locale`: a page says dozens, the same on every page."""
+    return Markup(translations(locale).gettext(message))
+
+
 def gettext_for(locale: str) -> tuple[Callable[..., str], Callable[..., str]]:
     """`_` and `ngettext` for templates: translated, then formatted with escaped values."""
     catalog = translations(locale)
 
     def gettext(message: str, **params: Any) -> str:
-        text = Markup(catalog.gettext(message))
+        text = _translated(locale, message)
         return text % params if params else text
 
     def ngettext(singular: str, plural: str, count: int, **params: Any) -> str:
@@ -170,7 +168,7 @@ def render(
         "gettext": gettext,
         "ngettext": ngettext,
     }
-    template = request.app.state.pages.get_template(name)
+    template = request.app.state.pages.get_template(name, locale)
     response = HTMLResponse(template.render(shell | (context or {})), status_code=status)
     response.headers["Content-Language"] = locale
     response.headers["Cache-Control"] = "no-store"

@@ -83,10 +83,13 @@ def _nearest_page(request: Request) -> str:
 
 def install(app: FastAPI) -> None:
     """Mount the pages, their templates and static files on `app`."""
-    env = pages.environment(TEMPLATES)
+    templates = pages.templates(TEMPLATES)
     settings = app.state.settings
-    env.globals["label_layouts"] = lambda: labels_web.layout_choices(settings)
-    app.state.pages = env
+    templates.add_globals(
+        label_layouts=lambda: labels_web.layout_choices(settings),
+        layout_size=labels_web.layout_size,
+    )
+    app.state.pages = templates
     app.state.error_page = error_page
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages_router = PathRouter(outside=API_PATHS)
