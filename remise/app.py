@@ -161,7 +161,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     api = PathRouter(under=API_PATHS)
     for router in routers:
-        api.include_router(router)
+        api.include_router(PathRouter.around(router))
     app.include_router(api)
 
     web.install(app)

@@ -100,7 +100,7 @@ def install(app: FastAPI) -> None:
         intake_web.router,
         intake_import_pages.router,
     ):
-        pages_router.include_router(router)
+        pages_router.include_router(PathRouter.around(router))
     app.include_router(pages_router)
 
     @app.exception_handler(forms.AlreadySent)
