@@ -99,7 +99,7 @@ async def device(code: str, request: Request, _actor: Worker, saved: str = "") -
     its own in one hop to a thread, with no session, and rendered back on the event
     loop, as FastAPI serialises an API's answer there. Rendering is CPU work, which the
     thread would only do under the same lock as the loop; done there, it lengthened
-    every thread's turn and, under 32 clients, cost a tenth more of the server's time
+    every thread's turn and, under 32 clients, cost a sixth more of the server's time
     per page."""
     view = await reading(request, _view, request, code)
     if not saved:

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2.bccache import Bucket
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
@@ -29,7 +30,7 @@ class FixedTexts(Extension):
     """`_("literal")` becomes `("translation"|safe)` in the environment's language."""
 
     def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
-        catalog = translations(self.environment.globals["page_language"])  # type: ignore[arg-type]
+        catalog = translations(self.environment.globals["page_language"])
         window: list[Token] = []
         previous: Token | None = None
         for token in stream:
@@ -65,6 +66,26 @@ class FixedTexts(Extension):
 _LEFT_AS_IS = {"dot", "tilde"}
 
 
+class _Compiled(BytecodeCache):
+    """Templates compiled in one language, kept for the process: every app made in it
+    (the test suite makes hundreds) compiles each template once. A template whose source
+    changed is compiled again (Jinja checks the source's checksum)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = {locale: _Compiled() for locale in LOCALES}
+
+
 def environment(
     directories: list[Path], locale: str, filters: dict[str, Callable[..., Any]]
 ) -> Environment:
@@ -79,6 +100,7 @@ def environment(
         # Templates are part of the release: not looked at on disk again on every page
         # (each page includes several). A changed template needs a restart.
         auto_reload=False,
+        bytecode_cache=_COMPILED.get(locale),
     )
     env.globals["page_language"] = locale
     env.filters.update(filters)
