@@ -14,7 +14,7 @@ keep their plain `_("…")`, so `make messages` finds every message as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +119,3 @@ class Templates:
     def add_globals(self, **values: Any) -> None:
         for env in self._by_locale.values():
             env.globals.update(values)
-
-    def environments(self) -> Iterable[Environment]:
-        return self._by_locale.values()
