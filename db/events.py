@@ -41,6 +41,12 @@ class EventType(StrEnum):
     DEVICE_FLAGGED = "device.flagged"
     DEVICE_FLAG_RESOLVED = "device.flag_resolved"
     DEVICE_SEEN = "device.seen"  # scanned in a reception or a stock-take
+    # data erasure (db.media)
+    DEVICE_MEDIUM_ADDED = "device.medium_added"
+    DEVICE_ERASURE_RECORDED = "device.erasure_recorded"
+    DEVICE_ERASURE_REVERIFIED = "device.erasure_reverified"
+    CERTIFICATE_ISSUED = "certificate.issued"
+    ERASURE_SAMPLE_DRAWN = "erasure.sample_drawn"
     # donations
     DONOR_CREATED = "donor.created"
     BATCH_CREATED = "batch.created"
@@ -84,6 +90,9 @@ EVENT_LABELS: dict[str, str] = {
     EventType.DEVICE_FLAGGED: N_("Flagged"),
     EventType.DEVICE_FLAG_RESOLVED: N_("Flag resolved"),
     EventType.DEVICE_SEEN: N_("Seen in a scan"),
+    EventType.DEVICE_MEDIUM_ADDED: N_("Storage medium added"),
+    EventType.DEVICE_ERASURE_RECORDED: N_("Data erasure recorded"),
+    EventType.DEVICE_ERASURE_REVERIFIED: N_("Data erasure checked again"),
 }
 
 

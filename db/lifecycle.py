@@ -297,12 +297,13 @@ def record(
     actor: str,
     event: EventType,
     extra: dict[str, Any] | None = None,
-) -> None:
-    """Record an event about `device` that changes none of its fields (a label reprint…)."""
+) -> ledger.Appended:
+    """Record an event about `device` that changes none of its fields (a label reprint…);
+    returns the ledger row appended (its sequence number and hash)."""
     if event in TRANSITIONS.values():
         raise ReservedField(field="status")
     ledger.lock(session)
     session.flush()
     assert device.id is not None
     payload = {"changes": {}, **(extra or {})}
-    ledger.append(session, actor=actor, type=event, payload=payload, device_id=device.id)
+    return ledger.append(session, actor=actor, type=event, payload=payload, device_id=device.id)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401  (registers the tables)
+import db.media  # (registers the tables, as the imports below)
+import db.models  # noqa: F401
 import intake.models  # noqa: F401
 import refurbish.models  # noqa: F401
 
