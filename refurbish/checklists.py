@@ -45,6 +45,9 @@ Bound = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_MEASURE, le=MAX_MEAS
 # The longest text a note step, or the note of any step, holds: a few paragraphs, which
 # keeps each ledger event small. Longer text is refused, never cut.
 MAX_TEXT = 2000
+# The yes/no step that checklists had before erasure records: kept in stored versions,
+# it no longer decides anything (db.media does), and new versions may not have it.
+SUPERSEDED_ERASURE_STEP = "data_erasure"
 
 
 class Text(BaseModel):

@@ -91,7 +91,6 @@ STORAGE = choice(
         ("failing", "Défaillant : à remplacer", "Failing: replace it", False),
     ],
 )
-ERASURE = yes_no("data_erasure", "Données effacées", "Data erased")
 LINUX = choice(
     "os_install",
     "Système installé",
@@ -139,7 +138,6 @@ DEFAULTS: dict[Category, list[Step]] = {
         BLUETOOTH,
         measure("battery_health", "Santé de la batterie", "Battery health", "%", 60, 100),
         STORAGE,
-        ERASURE,
         LINUX,
         CHARGER,
         NOTES,
@@ -154,7 +152,6 @@ DEFAULTS: dict[Category, list[Step]] = {
         yes_no("audio", "Sortie audio", "Audio output", required=False),
         yes_no("wifi", "Wi-Fi (carte ou clé)", "Wi-Fi (card or dongle)", required=False),
         STORAGE,
-        ERASURE,
         LINUX,
         yes_no("power_cable", "Câble d'alimentation fourni", "Power cable included"),
         NOTES,
@@ -214,7 +211,6 @@ DEFAULTS: dict[Category, list[Step]] = {
         CLEANING,
         CASING,
         yes_no("works", "Fonctionne", "Works"),
-        ERASURE,
         NOTES,
         PHOTO,
     ],

@@ -53,3 +53,18 @@ class CommentRequired(Invalid):
 class ChecklistVersionNotFound(NotFound):
     code = "checklist_version_not_found"
     message = N_("The %(category)s checklist has no version %(version)s.")
+
+
+class ErasureIsNotAStep(Invalid):
+    code = "erasure_is_not_a_step"
+    message = N_(
+        "A checklist cannot have a “data_erasure” step: data erasure is recorded per storage "
+        "medium, with its evidence (POST /api/v1/devices/{code}/erasures)."
+    )
+
+
+class DisksNotErased(Conflict):
+    code = "disks_not_erased"
+    message = N_(
+        "The disks harvested as parts still hold the donor's data. Still to do: %(media)s."
+    )

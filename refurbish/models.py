@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from db.jsonvalue import JsonScalar
 from refurbish.checklists import MAX_TEXT, Kind, State
+from refurbish.erasure.models import MediumIn, MissingErasure
 
 # How long what a volunteer writes may be; the pages give these as `maxlength` and say
 # them, and a longer text is refused naming the limit, never cut.
@@ -208,6 +209,10 @@ class RunRead(BaseModel):
     steps: list[StepView]
     parts: list[PartChangeRead]
     blocking: list[str] = Field(description="keys of the steps that keep it from `refurbished`")
+    erasure: list[MissingErasure] = Field(
+        default_factory=list,
+        description="the media whose erasure keeps it from `refurbished`, one by one",
+    )
 
 
 class RunStart(BaseModel):
@@ -223,6 +228,11 @@ class PartReplaced(BaseModel):
     removed: str | None = Field(default=None, max_length=PART_MAX, description="what came out")
     fitted: str = Field(
         min_length=1, max_length=PART_MAX, description="what went in, e.g. 8 GB DDR4"
+    )
+    medium: MediumIn | None = Field(
+        default=None,
+        description="an ssd or hdd fitted: the disk (make, model, serial, size); it becomes a "
+        "storage medium of the device, which needs its own erasure record",
     )
 
 

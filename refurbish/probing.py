@@ -18,6 +18,7 @@ from db.clock import now_iso
 from db.errors import N_, Conflict, Message, NotFound
 from db.events import EventType
 from db.models import Device
+from refurbish.erasure import service as erasure
 from refurbish.hardware import compare
 from refurbish.hardware.snapshot import Snapshot
 from refurbish.models import DeviceFlag, DeviceSnapshot, RefurbishmentRun
@@ -77,6 +78,7 @@ def record_snapshot(
     if fill:
         lifecycle.change(session, device, actor=who, fields=fill, extra={"snapshot_id": row.id})
     raised = [_flag(session, device, row, flag, now, who) for flag in compare.flags(current, taken)]
+    erasure.media_from_snapshot(session, actor, device, taken, row.id or 0)
     return row, sorted(fill), raised
 
 

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from db import codes
 from db.models import Device
 from refurbish import checklists, service
+from refurbish.erasure import service as erasure
 from refurbish.models import (
     ChecklistRead,
     ChecklistTemplate,
@@ -15,6 +16,7 @@ from refurbish.models import (
     RunRead,
     StepView,
 )
+from remise.i18n import localise
 
 
 def checklist_view(row: ChecklistTemplate) -> ChecklistRead:
@@ -43,7 +45,8 @@ def _step_view(step: checklists.Step, row: service.RunStep | None, locale: str) 
         value=row.value if row is not None else None,
         note=row.note if row is not None else None,
         state=state,
-        blocking=checklists.blocking(step, state),
+        blocking=step.key != checklists.SUPERSEDED_ERASURE_STEP
+        and checklists.blocking(step, state),
         recorded_at=row.recorded_at if row is not None else None,
         recorded_by=row.recorded_by if row is not None else None,
     )
@@ -77,4 +80,5 @@ def run_view(session: Session, found: RefurbishmentRun, locale: str) -> RunRead:
             for p in service.part_changes(session, found.id)
         ],
         blocking=[s.key for s in steps if s.blocking],
+        erasure=erasure.missing_view(session, device, lambda m: localise(locale, m)),
     )

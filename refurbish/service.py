@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from sqlmodel import Session, col, select
 
-from db import codes, devices, ledger, lifecycle
+from db import codes, devices, ledger, lifecycle, media
 from db.clock import now_iso
 from db.enums import STATUS_LABELS, Category, Status
 from db.errors import N_, Message
@@ -25,11 +25,15 @@ from db.events import EventType
 from db.models import Device
 from refurbish import checklists, photos
 from refurbish.checklists import Kind, State, Template
+from refurbish.erasure import service as erasure
+from refurbish.erasure.models import MediumIn
 from refurbish.errors import (
     BadStepValue,
     ChecklistVersionNotFound,
     CollectorRequired,
     CommentRequired,
+    DisksNotErased,
+    ErasureIsNotAStep,
     PartsRequired,
     RunAlreadyOpen,
     RunBlocked,
@@ -119,7 +123,11 @@ def template_version(session: Session, category: Category, version: int) -> Chec
 def publish_template(
     session: Session, actor: Actor, *, category: Category, template: Template
 ) -> ChecklistTemplate:
-    """Publish a new version of `category`'s checklist; runs in progress keep theirs."""
+    """Publish a new version of `category`'s checklist; runs in progress keep theirs.
+
+    Raises ErasureIsNotAStep for a `data_erasure` step: erasure is recorded per medium."""
+    if template.step(checklists.SUPERSEDED_ERASURE_STEP) is not None:
+        raise ErasureIsNotAStep()
     version = current_template(session, category).version + 1
     return _publish(session, actor.ledger_name, category, template, version)
 
@@ -197,6 +205,11 @@ def start_run(
     lifecycle.move(
         session, device, to=Status.IN_REFURBISHMENT, actor=actor.ledger_name, extra=extra
     )
+    if device.category in media.BUILT_IN and not any(
+        m.type == media.MediumType.INTERNAL for m in media.media_of(session, device.id)
+    ):
+        built_in = MediumIn(type=media.MediumType.INTERNAL, model=device.model)
+        erasure.add_medium(session, actor, device, built_in, source="built_in")
     return new
 
 
@@ -326,7 +339,22 @@ def replace_part(session: Session, actor: Actor, *, run_id: int, data: PartRepla
             "fitted": data.fitted,
         },
     )
+    if data.part.value in media.STORAGE_PARTS:
+        _fit_medium(session, actor, device, data)
     return change
+
+
+def _fit_medium(session: Session, actor: Actor, device: Device, data: PartReplaced) -> None:
+    """A disk fitted is a medium of the device, in place of a destroyed one if any is
+    still waiting for its replacement; it needs its own erasure record."""
+    fitted = data.medium or MediumIn(type=media.MediumType(data.part.value), model=data.fitted)
+    waiting = [
+        s.medium.id
+        for s in media.standing_of_device(session, device.id or 0)
+        if s.state == media.MediumState.NEEDS_REPLACEMENT
+    ]
+    replaces = waiting[0] if waiting else None
+    erasure.add_medium(session, actor, device, fitted, source="part", replaces_id=replaces)
 
 
 def blocking_steps(session: Session, found: RefurbishmentRun) -> list[checklists.Step]:
@@ -334,7 +362,10 @@ def blocking_steps(session: Session, found: RefurbishmentRun) -> list[checklists
     recorded = steps_of(session, found.id or 0)
     template = template_of_run(session, found)
     return [
-        step for step in template.steps if checklists.blocking(step, _state(recorded.get(step.key)))
+        step
+        for step in template.steps
+        if step.key != checklists.SUPERSEDED_ERASURE_STEP
+        and checklists.blocking(step, _state(recorded.get(step.key)))
     ]
 
 
@@ -371,20 +402,30 @@ def _outcome_detail(session: Session, found: RefurbishmentRun, data: RunFinish) 
     detail: dict[str, Any] = {"comment": data.comment} if data.comment else {}
     if data.outcome == "refurbished":
         blocking = blocking_steps(session, found)
-        if blocking:
+        device = _device_of(session, found)
+        unerased = media.outstanding(session, found.device_id, device.category)
+        if blocking or unerased:
             recorded = steps_of(session, found.id or 0)
             reasons = [_why_blocking(step, recorded.get(step.key)) for step in blocking]
-            error = RunBlocked(steps=reasons)
+            error = RunBlocked(steps=[*reasons, *unerased])
             error.extra = {
                 "blocking": [
                     {"key": step.key, "state": _state(recorded.get(step.key)).value, "reason": why}
                     for step, why in zip(blocking, reasons, strict=True)
-                ]
+                ],
+                "erasure": [{"reason": why} for why in unerased],
             }
             raise error
     elif data.outcome == "parts":
         if not data.parts:
             raise PartsRequired()
+        if any(p.kind.value in media.STORAGE_PARTS for p in data.parts):
+            device = _device_of(session, found)
+            unerased = media.outstanding(session, found.device_id, device.category)
+            if unerased:
+                error = DisksNotErased(media=unerased)
+                error.extra = {"erasure": [{"reason": why} for why in unerased]}
+                raise error
         detail["parts"] = [p.model_dump(mode="json") for p in data.parts]
     elif not (data.collector and data.collector.strip()):
         raise CollectorRequired()

@@ -19,6 +19,7 @@ from intake import api as intake_api
 from labels import api as labels_api
 from refurbish import api as refurbish_api
 from refurbish import probing_api
+from refurbish.erasure import api as erasure_api
 from remise import (
     __version__,
     apidocs,
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         labels_api.router,
         refurbish_api.router,
         probing_api.router,
+        erasure_api.router,
         distribution_api.router,
     )
     api = PathRouter(under=API_PATHS)

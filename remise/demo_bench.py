@@ -13,8 +13,11 @@ from sqlmodel import Session
 
 from db import devices
 from db.enums import Status
+from db.media import Level, MediumType, Method, Verification, media_of
 from db.models import Device
 from refurbish import checklists, service
+from refurbish.erasure import service as erasure
+from refurbish.erasure.models import ErasureIn, MediumIn, VerificationIn
 from refurbish.models import HarvestedPartIn, PartReplaced, RunFinish
 from remise.auth import Actor
 
@@ -65,9 +68,47 @@ def _work(session: Session, actor: Actor, device: Device, run_id: int, target: S
         if device.category in ("smartphone", "tablet"):
             part = PartReplaced(part="battery", removed="d'origine, 71 %", fitted="neuve, 100 %")
             service.replace_part(session, actor, run_id=run_id, data=part)
+        erase(session, actor, device)
     finish = RunFinish(
         outcome=OUTCOMES[target],
         parts=HARVEST if target == Status.PARTS else [],
         collector="Ecosystem (DEEE)" if target == Status.RECYCLED else None,
     )
     service.finish_run(session, actor, run_id=run_id, data=finish)
+
+
+# A disk for the demo's computers, and how each kind of medium is erased at the bench.
+DEMO_DISK = MediumIn(
+    type=MediumType.SSD, manufacturer="Samsung", model="SSD 860 EVO 250GB", size_bytes=250059350016
+)
+
+
+def erase(session: Session, actor: Actor, device: Device) -> None:
+    """Erase each medium of the device the way the bench does: nwipe's zero fill verified
+    by reading it back for a disk, a factory reset of the encrypted storage for a phone."""
+    media = list(media_of(session, device.id or 0))
+    if not media:
+        serial = f"S3Z1NB0K{device.id or 0:06d}A"
+        disk = DEMO_DISK.model_copy(update={"serial": serial})
+        media = [erasure.add_medium(session, actor, device, disk, source="probe")]
+    for medium in media:
+        if medium.type == MediumType.INTERNAL:
+            done = ErasureIn(
+                medium_id=medium.id,
+                level=Level.PURGE,
+                method=Method.FACTORY_RESET,
+                tool="réinitialisation du système (stockage chiffré)",
+                verification=VerificationIn(method=Verification.SAMPLED, passed=True),
+            )
+        else:
+            done = ErasureIn(
+                medium_id=medium.id,
+                level=Level.CLEAR,
+                method=Method.OVERWRITE,
+                pattern="zero",
+                passes=1,
+                tool="nwipe",
+                tool_version="0.33",
+                verification=VerificationIn(method=Verification.FULL, passed=True),
+            )
+        erasure.record_erasure(session, actor, code=device.code, data=done, device=device)

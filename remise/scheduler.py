@@ -7,7 +7,7 @@ or in two workers, does no harm. Tests call the job functions directly.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
@@ -16,7 +16,9 @@ from db import ledger
 from db.clock import utcnow
 from db.engine import transaction
 from intake import jobs as intake_jobs
+from refurbish.erasure import sampling
 from remise import accounts, idempotency
+from remise.auth import system_actor
 from remise.settings import Settings
 
 log = logging.getLogger("remise.jobs")
@@ -62,6 +64,28 @@ def remove_unneeded_files(
     )
 
 
+def draw_erasure_sample(
+    engine: Engine, settings: Settings, *, today: date | None = None
+) -> sampling.Draw:
+    """Queue last week's sample of erasures for re-verification (R2v3); a week already
+    drawn is left as it is, so that a second worker or a rerun changes nothing."""
+    with transaction(engine) as session:
+        found = sampling.draw(
+            session,
+            system_actor("scheduler"),
+            percent=settings.erasure_sample_percent,
+            today=today or utcnow().date(),
+        )
+    log.info(
+        "erasure sample of %s: %d of %d erasures%s",
+        found.week,
+        len(found.drawn),
+        len(found.population),
+        " (drawn before)" if found.already else "",
+    )
+    return found
+
+
 def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
     jobs = BackgroundScheduler(timezone="UTC")
     jobs.add_job(
@@ -98,6 +122,16 @@ def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
         args=[engine, settings],
         hours=1,
         id="intake-files",
+        coalesce=True,
+        max_instances=1,
+    )
+    jobs.add_job(
+        draw_erasure_sample,
+        "cron",
+        args=[engine, settings],
+        day_of_week=settings.erasure_sample_weekday,
+        hour=6,
+        id="erasure-sample",
         coalesce=True,
         max_instances=1,
     )

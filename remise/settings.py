@@ -83,6 +83,27 @@ class Settings(BaseSettings):
         description="how long a worker remembers a token or session that worked, in seconds "
         "(0: look it up every time); a change made in another process is seen this much later",
     )
+    certificate_key: Path | None = Field(
+        default=None,
+        description="the Ed25519 key (PEM) that signs erasure certificates; unset: "
+        "certificate-key.pem in data_dir, made on first use (development only: production "
+        "refuses to start without one; make it with `remise certificate new-key FILE`)",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the address donors reach Remise at: certificates' QR codes open "
+        "PUBLIC_URL/verify/CODE",
+    )
+    erasure_sample_percent: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="share of the media erased each week drawn for re-verification by "
+        "another operator (R2v3 asks for 5 % at least)",
+    )
+    erasure_sample_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field(
+        default="mon", description="the day the weekly re-verification sample is drawn"
+    )
     scheduler_enabled: bool = True
     ledger_check_interval_minutes: int = Field(default=60, ge=1)
 

@@ -149,6 +149,9 @@ def test_phones_check_reset_and_account_lock(category: Category) -> None:
 
 
 @pytest.mark.parametrize("category", [Category.LAPTOP, Category.DESKTOP])
-def test_computers_check_erasure_and_system(category: Category) -> None:
+def test_computers_check_storage_and_system_and_leave_erasure_to_its_records(
+    category: Category,
+) -> None:
     keys = {s.key for s in checklists.default_template(category).steps}
-    assert {"data_erasure", "os_install", "storage_health"} <= keys
+    assert {"os_install", "storage_health"} <= keys
+    assert checklists.SUPERSEDED_ERASURE_STEP not in keys  # evidence per medium (db.media)

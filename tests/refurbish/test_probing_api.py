@@ -67,7 +67,7 @@ def test_a_matching_snapshot_fills_the_specs_and_flags_nothing(
     assert specs["ram_bytes"] == 8 * 2**30 and specs["battery_health_percent"] == "88.10"
     assert specs["disks"][0]["bytes"] == 256_060_514_304
     types = [t for t, _ in history(engine, code)]
-    assert types[-2:] == ["device.probed", "device.updated"]
+    assert types[-3:] == ["device.probed", "device.updated", "device.medium_added"]
 
 
 def test_mismatches_are_flagged_not_overwritten_then_resolved(

@@ -16,7 +16,7 @@ from db.engine import transaction
 from db.enums import Category, Role, Status
 from db.models import Device
 from tests.factories import auth, make_device, make_structure, make_token
-from tests.refurbish.walking import fill, history
+from tests.refurbish.walking import erase_every_medium, fill, history
 
 
 @pytest.fixture
@@ -66,6 +66,7 @@ def test_a_volunteer_takes_a_device_to_refurbished(
     assert {s["state"] for s in run["steps"]} == {"missing"}
     done = fill(client, bench, run["id"])
     assert done["blocking"] == []
+    erase_every_medium(client, bench, code)
     answer = finish(client, bench, run["id"], outcome="refurbished")
     assert answer.status_code == 200 and answer.json()["outcome"] == "refurbished"
     assert device(engine, code).status == Status.REFURBISHED
@@ -100,6 +101,7 @@ def test_refurbished_is_refused_while_steps_block_it(
     # fixing them, with a re-recorded value each, unblocks it
     for key, value in (("keyboard", True), ("wifi", True), ("battery_health", 91)):
         client.put(f"/api/v1/runs/{run['id']}/steps/{key}", headers=bench, json={"value": value})
+    erase_every_medium(client, bench, code)
     assert finish(client, bench, run["id"], outcome="refurbished").status_code == 200
     keyboard = [p for t, p in history(engine, code) if p.get("step") == "keyboard"]
     assert [p["value"] for p in keyboard] == [[None, False], [False, True]]
@@ -151,6 +153,7 @@ def test_a_run_keeps_its_checklist_version(
     )
     assert refused.status_code == 404 and refused.json()["code"] == "unknown_step"
     done = fill(client, bench, old_run["id"])
+    erase_every_medium(client, bench, old_run["device_code"])
     assert finish(client, bench, done["id"], outcome="refurbished").status_code == 200
     new_run = start(client, bench, labelled(engine))
     assert new_run["checklist_version"] == 2
@@ -172,6 +175,9 @@ def test_parts_and_recycled_outcomes(
         {"kind": "ram", "description": "8 Go DDR4 2400"},
         {"kind": "ssd", "description": "256 Go"},
     ]
+    unerased = finish(client, bench, run["id"], outcome="parts", parts=parts)
+    assert unerased.status_code == 409 and unerased.json()["code"] == "disks_not_erased"
+    erase_every_medium(client, bench, donor_code)  # an SSD sold on holds no donor's data
     done = finish(client, bench, run["id"], outcome="parts", parts=parts)
     assert done.status_code == 200 and device(engine, donor_code).status == Status.PARTS
     stock = client.get("/api/v1/parts", headers=bench).json()

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from db import ledger
+from db import ledger, media
 from db.engine import transaction
 from db.enums import Category, Status
 from db.models import Device, LedgerEvent
@@ -81,6 +81,17 @@ def test_a_script_takes_a_smartphone_to_refurbished(engine: Engine) -> None:
     )
     assert part.exit_code == 0
     runner.invoke(app, ["run", "step", str(run_id), "battery_health", "100"])
+    unerased = runner.invoke(app, ["run", "finish", str(run_id), "refurbished"])
+    assert unerased.exit_code == 1 and "aucun effacement" in unerased.stderr
+    listed = runner.invoke(app, ["erasure", "list", code], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "internal" in listed.stdout
+    with transaction(engine, read_only=True) as session:
+        device_id = session.exec(select(Device.id).where(Device.code == code)).one()
+        [medium] = media.media_of(session, device_id or 0)
+    reset = ["erasure", "record", code, "--medium", str(medium.id), "--level", "purge"]
+    reset += ["--method", "factory_reset", "--verification", "sampled", "--passed"]
+    recorded = runner.invoke(app, [*reset, "--tool", "Android 13"])
+    assert recorded.exit_code == 0 and "✔" in recorded.stdout, recorded.output
     done = runner.invoke(app, ["run", "finish", str(run_id), "refurbished"])
     assert done.exit_code == 0 and status(engine, code) == Status.REFURBISHED
     shown = runner.invoke(app, ["run", "show", str(run_id)], env={"COLUMNS": "200"})
@@ -89,7 +100,7 @@ def test_a_script_takes_a_smartphone_to_refurbished(engine: Engine) -> None:
         assert ledger.verify(session).ok
         device_id = session.exec(select(Device.id).where(Device.code == code)).one()
         types = [e.type for e in ledger.history(session, device_id or 0)]
-    assert types[-2:] == ["run.step_recorded", "device.refurbished"]
+    assert types[-2:] == ["device.erasure_recorded", "device.refurbished"]
     assert "device.part_replaced" in types
 
 

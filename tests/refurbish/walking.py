@@ -59,3 +59,31 @@ def fill(
         )
         assert answer.status_code == 200, answer.text
     return client.get(f"/api/v1/runs/{run_id}", headers=headers).json()
+
+
+def erase_every_medium(client: TestClient, headers: dict[str, str], code: str) -> list[int]:
+    """Record a passed, verified erasure of each medium of the device (a disk entered by
+    hand first if the device has none, as a laptop that was never probed); returns the
+    records' ids."""
+    media = client.get(f"/api/v1/devices/{code}/media", headers=headers).json()
+    if not media:
+        disk = {"type": "ssd", "manufacturer": "Samsung", "model": "SSD 860 EVO 250GB"}
+        added = client.post(f"/api/v1/devices/{code}/media", headers=headers, json=disk)
+        assert added.status_code == 201, added.text
+        media = [added.json()]
+    records = []
+    for medium in media:
+        internal = medium["type"] == "internal"
+        body = {
+            "medium_id": medium["id"],
+            "level": "purge" if internal else "clear",
+            "method": "crypto_erase" if internal else "overwrite",
+            "pattern": None if internal else "zero",
+            "passes": None if internal else 1,
+            "tool": "Android" if internal else "nwipe",
+            "verification": {"method": "sampled" if internal else "full", "passed": True},
+        }
+        answer = client.post(f"/api/v1/devices/{code}/erasures", headers=headers, json=body)
+        assert answer.status_code == 201, answer.text
+        records.append(answer.json()["id"])
+    return records

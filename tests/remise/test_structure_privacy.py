@@ -23,7 +23,7 @@ from db.enums import Role, Status
 from db.models import Device, Structure
 from remise.api.schemas import CatalogueDevice
 from tests.factories import auth, make_device, make_token
-from tests.refurbish.walking import fill
+from tests.refurbish.walking import erase_every_medium, fill
 
 SERIAL, IMEI, TAG = "X000000059", "490154203237518", "BSO-1006"
 HELD_SERIAL, HELD_IMEI, HELD_TAG = "PF1HELD77", "356938035643809", "BSO-2001"
@@ -276,6 +276,7 @@ def _refurbished(
     resolved = {"comment": "Vu avec Jean Dupont : carte mère changée"}
     flag = f"/api/v1/flags/{flags['flags'][0]['id']}/resolve"
     _ok(client.post(flag, headers=coordinator, json=resolved))
+    erase_every_medium(client, bench, code)
     _ok(
         client.post(
             f"/api/v1/runs/{run['id']}/finish", headers=bench, json={"outcome": "refurbished"}

@@ -83,6 +83,10 @@ def test_volunteer_scans_a_device_and_completes_its_checklist_with_the_keyboard(
     page: Any, server: Server
 ) -> None:
     code = labelled_laptop(server, new_batch(server))
+    disk = {"type": "ssd", "manufacturer": "Samsung", "model": "SSD 860 EVO 250GB"}
+    erased = {"medium": disk, "level": "clear", "method": "overwrite", "pattern": "zero"}
+    erased["verification"] = {"method": "full", "passed": True}
+    api(server, "benevole", "POST", f"/api/v1/devices/{code}/erasures", erased)
     sign_in(page, "benevole", next_path="/bench")
     wait_focus(page, "scan")
     check_page(page, "bench")

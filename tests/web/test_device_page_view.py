@@ -24,7 +24,7 @@ from refurbish import page as device_page_view
 from refurbish.page import HISTORY_SHOWN
 from remise.i18n import translate
 from tests.factories import ACTOR, auth, make_device, make_token
-from tests.refurbish.walking import fill
+from tests.refurbish.walking import erase_every_medium, fill
 from tests.web.test_pages import csrf_of, make_user, sign_in
 
 SERIAL = "PF1ABC23"
@@ -143,6 +143,7 @@ def test_an_open_run_shows_its_checklist_and_a_past_run_its_summary(
     bench = auth(make_token(engine, role=Role.BENCH))
     past = client.post(f"/api/v1/devices/{code}/runs", headers=bench, json={}).json()
     fill(client, bench, past["id"])
+    erase_every_medium(client, bench, code)
     finished = client.post(
         f"/api/v1/runs/{past['id']}/finish", headers=bench, json={"outcome": "refurbished"}
     )

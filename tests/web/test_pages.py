@@ -21,7 +21,7 @@ from intake.models import BatchCreate, DonorCreate
 from remise import accounts, scheduler
 from remise.auth import system_actor
 from tests.factories import auth, make_device, make_structure, make_token
-from tests.refurbish.walking import fill
+from tests.refurbish.walking import erase_every_medium, fill
 
 ACTOR = system_actor("tests")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -305,6 +305,7 @@ def test_a_finished_device_is_not_restarted_by_the_next_scan(
         code = make_device(session, status=Status.LABELLED).code
     run = client.post(f"/api/v1/devices/{code}/runs", headers=headers, json={}).json()
     fill(client, headers, run["id"])
+    erase_every_medium(client, headers, code)
     finished = client.post(
         f"/api/v1/runs/{run['id']}/finish", headers=headers, json={"outcome": "refurbished"}
     )

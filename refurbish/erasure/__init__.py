@@ -1,0 +1,1 @@
+"""Data erasure: storage media, erasure records, reports, certificates."""
