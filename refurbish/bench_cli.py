@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from refurbish.erasure import bench_cli as erasure_bench_cli
 from refurbish.hardware import probe, records, smart, snapshot, summary
 from refurbish.hardware.snapshot import Snapshot
 from remise.i18n import translate
@@ -149,3 +150,7 @@ def watch_command(
                 upload(upload_to, token, device, taken.model_dump(mode="json"))
     except KeyboardInterrupt:
         pass
+
+
+# `remise bench erase` and `remise bench verify-wipe` (refurbish.erasure.bench_cli).
+app.registered_commands.extend(erasure_bench_cli.app.registered_commands)
