@@ -9,7 +9,6 @@ also carries the ledger head at issue time, so a printed receipt can be checked 
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -51,7 +50,6 @@ from intake.receipt_style import (
     FOOTER_LEDGER_Y,
     FOOTER_LINE_Y,
     FOOTER_RULE_Y,
-    GLYPH_FALLBACKS,
     GROUP_SEPARATOR,
     INFO_STYLE,
     KEEP_WITH_HEADING,
@@ -77,7 +75,8 @@ from intake.receipt_style import (
     SUMMARY_STYLE,
     SUMMARY_WIDTHS,
 )
-from intake.receipt_table import DeviceRows, NumberedCanvas, PagedTable
+from intake.receipt_table import DeviceRows, PagedTable
+from remise import pdf
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,7 @@ def render_receipt(view: ReceiptView) -> bytes:
     document.addPageTemplates([PageTemplate("receipt", [frame])])
     story = [*_heading(view), *_summary(view), *_devices(view), _closing(view)]
     footer = functools.partial(_draw_footer, view=view)
-    document.build(story, canvasmaker=functools.partial(NumberedCanvas, footer=footer))
+    document.build(story, canvasmaker=functools.partial(pdf.NumberedCanvas, footer=footer))
     return buffer.getvalue()
 
 
@@ -286,18 +285,7 @@ def _one_line(text: str) -> str:
 
 def _printable(text: str) -> str:
     """`text` with every character the font cannot draw replaced by a stand-in."""
-    glyphs = _register_fonts()
-    if glyphs.issuperset(text):
-        return text
-    return "".join(ch if ch in glyphs else _stand_in(ch, glyphs) for ch in text)
-
-
-def _stand_in(char: str, glyphs: frozenset[str]) -> str:
-    substitute = GLYPH_FALLBACKS.get(char)
-    if substitute is None:  # "ř" → "r"; letters that do not decompose end as "?"
-        decomposed = unicodedata.normalize("NFKD", char)
-        substitute = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return substitute if substitute and glyphs.issuperset(substitute) else "?"
+    return pdf.printable(text, _register_fonts())
 
 
 @functools.cache

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     Paragraph,
@@ -112,24 +109,3 @@ class PagedTable(Flowable):
             [self._rows.header, *cells], colWidths=DEVICE_WIDTHS, rowHeights=heights,
             style=DEVICE_STYLE, repeatRows=1,
         )  # fmt: skip
-
-
-class NumberedCanvas(Canvas):
-    """Holds every page back until the end, so each footer can say "Page N / M"."""
-
-    def __init__(self, *args: Any, footer: Callable[[Canvas, int, int], None], **kw: Any):
-        super().__init__(*args, **kw)
-        self._footer = footer
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._footer(self, number, total)
-            super().showPage()
-        super().save()

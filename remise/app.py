@@ -20,6 +20,7 @@ from labels import api as labels_api
 from refurbish import api as refurbish_api
 from refurbish import probing_api
 from refurbish.erasure import api as erasure_api
+from refurbish.erasure import certificate_api, signing
 from remise import (
     __version__,
     apidocs,
@@ -141,6 +142,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine
+    if settings.environment == "production":
+        # Certificates must be signed with the association's own key, kept and published:
+        # production refuses to start without it rather than make one nobody knows.
+        app.state.certificate_key = signing.key_for(
+            settings.certificate_key, settings.data_dir, production=True
+        )
     app.state.credentials = CredentialCache(settings.credential_cache_seconds)
     app.state.workers = Workers(settings.threads)
     errors.install(app)
@@ -159,6 +166,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         refurbish_api.router,
         probing_api.router,
         erasure_api.router,
+        certificate_api.router,
         distribution_api.router,
     )
     api = PathRouter(under=API_PATHS)

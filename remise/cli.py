@@ -25,6 +25,7 @@ from intake import cli as intake_cli
 from labels import cli as labels_cli
 from refurbish import bench_cli
 from refurbish import cli as refurbish_cli
+from refurbish.erasure import certificate_cli
 from refurbish.erasure import cli as erasure_cli
 from remise import demo, migrate, users_cli
 from remise.i18n import translate
@@ -45,6 +46,7 @@ app.add_typer(labels_cli.location_app, name="location")
 app.add_typer(refurbish_cli.app, name="run")
 app.add_typer(bench_cli.app, name="bench")
 app.add_typer(erasure_cli.app, name="erasure")
+app.add_typer(certificate_cli.app, name="certificate")
 
 out = Console()
 err = Console(stderr=True)
