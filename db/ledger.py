@@ -202,11 +202,12 @@ def append_many(
     return appended
 
 
-def _rows(connection: Connection, batch_size: int) -> Iterator[tuple[Any, ...]]:
-    """Every ledger row in sequence order, streamed (a server-side cursor on PostgreSQL)."""
+def _rows(connection: Connection, batch_size: int, after: int = 0) -> Iterator[tuple[Any, ...]]:
+    """The ledger rows after `after`, in sequence order, streamed (a server-side cursor
+    on PostgreSQL)."""
     dbapi = connection.connection.dbapi_connection
     assert dbapi is not None
-    query = f"SELECT {_COLUMNS} FROM ledger_event ORDER BY seq"
+    query = f"SELECT {_COLUMNS} FROM ledger_event WHERE seq > {int(after)} ORDER BY seq"
     if connection.dialect.name == "postgresql":
         cursor = dbapi.cursor(name="remise_ledger_verify")
         cursor.itersize = batch_size  # type: ignore[attr-defined]
@@ -222,7 +223,11 @@ def _rows(connection: Connection, batch_size: int) -> Iterator[tuple[Any, ...]]:
 
 
 def verify(
-    session: Session, *, expected_head: Head | None = None, batch_size: int = 10_000
+    session: Session,
+    *,
+    expected_head: Head | None = None,
+    batch_size: int = 10_000,
+    since: Head | None = None,
 ) -> Verification:
     """Walk the whole chain and report the first sequence number where it breaks.
 
@@ -230,7 +235,23 @@ def verify(
     whose `prev_hash` is not the previous row's hash, or whose hash is not the hash
     of its content. With `expected_head`, a chain that no longer holds that row
     (or holds another hash there) fails too: that is how a truncated tail shows.
+    With `since` (a head verified before), only the rows after it are walked, from its
+    hash, once its row is found still holding that hash; otherwise the whole chain.
     """
+    if since is not None and since.seq > 0:
+        kept = (
+            session.connection()
+            .execute(text("SELECT hash FROM ledger_event WHERE seq = :seq"), {"seq": since.seq})
+            .scalar()
+        )
+        if kept == since.hash:
+            return _walk(session, expected_head, batch_size, since)
+    return _walk(session, expected_head, batch_size, Head(0, GENESIS_HASH))
+
+
+def _walk(
+    session: Session, expected_head: Head | None, batch_size: int, start: Head
+) -> Verification:
     result = Verification()
     sha256, dumps, fragment, sort = (
         hashlib.sha256,
@@ -238,9 +259,9 @@ def verify(
         orjson.Fragment,
         orjson.OPT_SORT_KEYS,
     )
-    expected_seq, prev = 1, GENESIS_HASH
+    expected_seq, prev = start.seq + 1, start.hash
     for seq, at, actor, device, type_, payload, prev_hash, digest in _rows(
-        session.connection(), batch_size
+        session.connection(), batch_size, start.seq
     ):
         if seq != expected_seq:
             return _broken(

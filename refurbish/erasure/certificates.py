@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -374,11 +375,34 @@ def check(session: Session, certificate: ErasureCertificate) -> Check:
                 {**which, "reason": N_("the ledger says otherwise"), "fields": differs}
             )
     _later(session, content, result)
-    verified = ledger.verify(session)
+    verified = _chain(session, full=bool(result.problems))
     result.chain_ok = verified.ok
     if not verified.ok:
         result.chain_problem = f"row {verified.first_bad_seq}: {verified.reason}"
     return result
+
+
+# The head each database's chain was last verified up to, and when it was verified whole.
+_VERIFIED: dict[str, tuple[ledger.Head, float]] = {}
+FULL_CHECK_SECONDS = 3600.0  # as often as the scheduled ledger check, by default
+
+
+def _chain(session: Session, *, full: bool) -> ledger.Verification:
+    """The whole chain verified, walking only the rows added since this process last
+    verified it (their predecessor's row still holding the hash it had), and all of it
+    once an hour or when a certificate's own rows were found changed: a public page must
+    not walk a million rows on every request."""
+    key = str(session.get_bind().url)
+    cached = _VERIFIED.get(key)
+    fresh = cached is not None and time.monotonic() - cached[1] < FULL_CHECK_SECONDS
+    since = cached[0] if cached is not None and fresh and not full else None
+    verified = ledger.verify(session, since=since)
+    if verified.ok:
+        whole_at = cached[1] if since is not None and cached is not None else time.monotonic()
+        _VERIFIED[key] = (verified.head, whole_at)
+    else:
+        _VERIFIED.pop(key, None)
+    return verified
 
 
 def _named(medium: dict[str, Any]) -> str:

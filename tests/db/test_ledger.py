@@ -257,3 +257,24 @@ def test_rolled_back_savepoint_forgets_its_appends(engine: Engine) -> None:
         assert ledger.append(session, actor="a", type="t", payload={"n": 3}).seq == 2
     result = verify(engine)
     assert result.ok and result.checked == 2
+
+
+def test_verifying_since_a_head_walks_only_the_rows_after_it(engine: Engine) -> None:
+    appended = fill(engine)
+    since = ledger.Head(5, appended[4].hash)
+    with transaction(engine, read_only=True) as session:
+        result = ledger.verify(session, since=since)
+    assert result.ok and result.checked == EVENTS - 5
+    assert result.head == ledger.Head(EVENTS, appended[-1].hash)
+    sql(engine, "UPDATE ledger_event SET payload = :p WHERE seq = 7", p='{"n":70}')
+    with transaction(engine, read_only=True) as session:
+        assert ledger.verify(session, since=since).first_bad_seq == 7
+
+
+def test_a_head_whose_row_changed_is_not_trusted_to_start_from(engine: Engine) -> None:
+    appended = fill(engine)
+    sql(engine, "UPDATE ledger_event SET payload = :p WHERE seq = 2", p='{"n":20}')
+    sql(engine, "UPDATE ledger_event SET hash = :h WHERE seq = 5", h="f" * 64)
+    with transaction(engine, read_only=True) as session:
+        result = ledger.verify(session, since=ledger.Head(5, appended[4].hash))
+    assert not result.ok and result.first_bad_seq == 2  # walked from the start
