@@ -142,6 +142,9 @@ def demo_command(
     with _engine() as engine:
         with transaction(engine) as session:
             logins = demo.seed(session)
+            certificate = demo.certify(session, _settings()) if logins is not None else None
+        if certificate is not None:
+            out.print(f"Certificate of sanitization of the demo batch: {certificate}")
         if logins is None:
             out.print(
                 "Demo data already present. "

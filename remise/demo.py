@@ -26,10 +26,12 @@ from intake import service as intake_service
 from intake.models import BatchCreate, DonorCreate
 from intake.rules import luhn_check_digit
 from labels import locations
+from refurbish.erasure import certificates, signing
 from remise import demo_bench
 from remise.accounts import create_user
 from remise.auth import system_actor
 from remise.security import verify_password
+from remise.settings import Settings
 
 DEMO_ACTOR = system_actor("demo")
 EXTRA_TAG = "demo-extra"
@@ -285,3 +287,24 @@ def _device(
         asset_tag=asset_tag,
         imei=imei(number) if phone else None,
     )
+
+
+def certify(session: Session, settings: Settings) -> str | None:
+    """Issue the showcase batch's certificate of sanitization (its devices still waiting
+    for erasure listed as such); its code, or None if there is no showcase batch."""
+    batch = session.exec(
+        select(Batch).where(Batch.site == "Nantes, siège").order_by(col(Batch.id))
+    ).first()
+    if batch is None:
+        return None
+    key = signing.key_for(settings.certificate_key, settings.data_dir, production=False)
+    issuer = certificates.Issuer(organisation=settings.organisation, name="Coordinatrice (démo)")
+    issued = certificates.current(
+        session,
+        key=key,
+        issuer=issuer,
+        public_url=settings.public_url,
+        actor=DEMO_ACTOR.ledger_name,
+        batch_id=batch.id,
+    )
+    return issued.code

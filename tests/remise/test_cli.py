@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,8 +26,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def configured(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def configured(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REMISE_DATABASE_URL", db_url)
+    monkeypatch.setenv("REMISE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("REMISE_SCHEDULER_ENABLED", "false")
 
 
@@ -44,6 +47,13 @@ def test_db_upgrade_is_safe_to_run_again() -> None:
 def test_demo_seeds_once_and_extra_devices_up_to_n() -> None:
     code, out, _ = run("demo")
     assert code == 0 and "coordinatrice" in out and "rms_" in out
+    issued = re.search(r"Certificate of sanitization of the demo batch: (\S+)", out)
+    assert issued, out
+    with TestClient(create_app(Settings(scheduler_enabled=False))) as client:
+        checked = client.get(f"/api/v1/certificates/{issued.group(1)}").json()
+    assert checked["valid"] and checked["pending"]  # the devices still at the bench wait
+    refurbished = [m for d in checked["devices"] for m in d["media"] if m["status"] == "passed"]
+    assert refurbished
     code, out, _ = run("demo")
     assert code == 0 and "already present" in out
     assert run("demo", "--devices", "40")[1].rstrip().endswith("40 extra devices added.")
