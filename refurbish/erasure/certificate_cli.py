@@ -7,6 +7,7 @@ public key), so a donor can check a certificate years after it was issued.
 
 from __future__ import annotations
 
+import getpass
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,10 +19,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from db.engine import transaction
 from db.errors import N_, DomainError
-from refurbish.erasure import certificate_pdf, signing
+from refurbish.erasure import certificate_pdf, certificates, signing
 from refurbish.erasure.certificate_words import STATUSES, Words
+from remise.auth import system_actor
 from remise.i18n import translate
+from remise.runtime import engine_for
 from remise.settings import Settings
 
 app = typer.Typer(
@@ -95,6 +99,52 @@ def key_command() -> None:
         raise typer.Exit(1) from exc
     path = signing.key_path(configured, settings.data_dir)
     _print_public(key, path, settings.default_locale)
+
+
+@app.command("issue")
+def issue_command(
+    output: Annotated[Path, typer.Option("-o", "--output", help="where to write the PDF")],
+    batch: Annotated[int | None, typer.Option(help="the batch's number")] = None,
+    device: Annotated[str | None, typer.Option(help="one device's code")] = None,
+    language: Annotated[str | None, typer.Option(help="fr or en (default: the setting)")] = None,
+) -> None:
+    """Write the certificate of a batch (or of one device) as the ledger stands now: the
+    newest one if nothing changed since, else a new one that supersedes it."""
+    settings = Settings()
+    locale = language if language in ("fr", "en") else settings.default_locale
+    if (batch is None) == (device is None):
+        typer.echo(translate(locale, N_("Give either --batch or --device.")), err=True)
+        raise typer.Exit(2)
+    actor = system_actor(f"cli:{getpass.getuser()}")
+    try:
+        key = signing.key_for(
+            settings.certificate_key, settings.data_dir, settings.environment == "production"
+        )
+        with transaction(engine_for(settings)) as session:
+            issued = certificates.current(
+                session,
+                key=key,
+                issuer=certificates.Issuer(organisation=settings.organisation, name=actor.username),
+                public_url=settings.public_url,
+                actor=actor.ledger_name,
+                batch_id=batch,
+                code=device,
+            )
+            envelope = issued.envelope
+    except DomainError as exc:
+        typer.echo(translate(locale, exc.template, **exc.params), err=True)
+        raise typer.Exit(1) from exc
+    output.write_bytes(certificate_pdf.render(envelope, locale, timezone=settings.timezone))
+    content = envelope["content"]
+    typer.echo(
+        translate(
+            locale,
+            N_("Certificate %(code)s written to %(path)s (%(url)s)."),
+            code=content["certificate"],
+            path=str(output),
+            url=content["verify_url"],
+        )
+    )
 
 
 def describe(envelope: dict[str, Any], words: Words) -> list[str]:
