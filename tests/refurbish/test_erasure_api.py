@@ -141,7 +141,7 @@ def test_a_laptop_nobody_probed_is_not_erased(
     view = client.get(f"/api/v1/runs/{run['id']}", headers=bench).json()
     assert [e["state"] for e in view["erasure"]] == ["no_medium"]
     refused = finish(client, bench, run["id"], outcome="refurbished")
-    assert refused.status_code == 409 and "probe" in refused.json()["detail"]
+    assert refused.status_code == 409 and "sondez" in refused.json()["detail"]
     erase_every_medium(client, bench, code)
     assert finish(client, bench, run["id"], outcome="refurbished").status_code == 200
 
@@ -309,7 +309,7 @@ def test_a_checklist_may_not_bring_back_the_yes_no_erasure_step(
         },
     ]
     answer = client.put("/api/v1/checklists/laptop", headers=coordinator, json={"steps": steps})
-    assert answer.status_code == 422 and "medium" in answer.json()["detail"]
+    assert answer.status_code == 422 and "support de stockage" in answer.json()["detail"]
 
 
 def test_a_structure_cannot_see_media(client: TestClient, engine: Engine) -> None:

@@ -16,7 +16,13 @@ from remise import security
 from remise.auth import POLICY, Permission
 from tests.factories import auth, make_token
 
-OPEN_ROUTES = {("get", "/api/v1/health")}
+# Open to anyone: the service's health, and a certificate's public check and signing key
+# (a donor checks a certificate without an account; nothing personal is shown).
+OPEN_ROUTES = {
+    ("get", "/api/v1/health"),
+    ("get", "/api/v1/certificates/key"),
+    ("get", "/api/v1/certificates/{code}"),
+}
 PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 
 
