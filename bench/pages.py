@@ -54,7 +54,7 @@ from remise.app import create_app
 from remise.auth import system_actor
 from remise.settings import Settings
 from tests.intake.samples import delimited, french_rows
-from tests.refurbish.walking import fill
+from tests.refurbish.walking import erase_every_medium, fill
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ACTOR = system_actor("bench")
@@ -130,6 +130,7 @@ def refurbished_laptop(client: TestClient, engine: Engine, batch_id: int) -> str
     fetch(client, f"/api/v1/devices/{code}/label.png", headers)  # printing it labels it
     run = client.post(f"/api/v1/devices/{code}/runs", headers=headers, json={}).json()
     fill(client, headers, run["id"])
+    erase_every_medium(client, headers, code)  # its disk entered and erased, as evidence
     finished = client.post(
         f"/api/v1/runs/{run['id']}/finish", headers=headers, json={"outcome": "refurbished"}
     )
