@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,11 +165,17 @@ def _facts(session: Session, found: list[Device]) -> tuple[list[dict[str, Any]],
         if seqs
         else {}
     )
+    media_of: dict[int, list[StorageMedium]] = defaultdict(list)
+    records_of: dict[int, list[ErasureRecord]] = defaultdict(list)
+    for medium in media:
+        media_of[medium.device_id].append(medium)
+    for record in records:
+        records_of[record.device_id].append(record)
     entries, pending = [], []
     for device in found:
-        mine = [m for m in media if m.device_id == device.id]
-        standing = standings(mine, [r for r in records if r.device_id == device.id])
-        by_id = {r.id or 0: r for r in records if r.device_id == device.id}
+        mine = records_of[device.id or 0]
+        standing = standings(media_of[device.id or 0], mine)
+        by_id = {r.id or 0: r for r in mine}
         shown = codes.display(device.code)
         entries.append(
             {
@@ -422,22 +429,29 @@ def _later(session: Session, content: dict[str, Any], result: Check) -> None:
     }
     if not listed:
         return
-    newest: dict[int, ErasureRecord] = {}
-    for record in session.exec(
-        select(ErasureRecord).where(col(ErasureRecord.medium_id).in_(list(listed)))
-    ).all():
-        if record.medium_id not in newest or (record.id or 0) > (newest[record.medium_id].id or 0):
-            newest[record.medium_id] = record
+    # Only the columns compared: a record's report and errors may be large.
+    rows = session.exec(
+        select(
+            ErasureRecord.id,
+            ErasureRecord.medium_id,
+            ErasureRecord.passed,
+            ErasureRecord.recorded_at,
+        ).where(col(ErasureRecord.medium_id).in_(list(listed)))
+    ).all()
+    newest: dict[int, tuple[int, bool, str]] = {}
+    for record_id, medium_id, passed, recorded_at in rows:
+        if medium_id not in newest or (record_id or 0) > newest[medium_id][0]:
+            newest[medium_id] = (record_id or 0, passed, recorded_at)
     for medium_id, (device, medium) in listed.items():
-        record = newest.get(medium_id)
+        found = newest.get(medium_id)
         listed_id = (medium.get("validation") or {}).get("erasure_id") or medium.get("erasure_id")
-        if record is not None and record.id != listed_id:
+        if found is not None and found[0] != listed_id:
             result.later.append(
                 {
                     "device": device,
                     "medium": _named(medium),
-                    "passed": record.passed,
-                    "recorded_at": record.recorded_at,
+                    "passed": found[1],
+                    "recorded_at": found[2],
                 }
             )
 
