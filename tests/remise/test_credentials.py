@@ -30,7 +30,10 @@ from remise.security import new_token, token_digest
 from remise.settings import Settings
 from tests.factories import ACTOR, auth, make_token
 
-T0 = datetime(2026, 12, 2, 9, 30, 15, tzinfo=UTC)
+# Today, 15 s into the current minute: sessions opened at T0 must still be open for the
+# routes that read the real clock (a fixed date made the 12-hour sessions expire once
+# the real clock passed it, and the tests failed from then on).
+T0 = datetime.now(UTC).replace(second=15, microsecond=0)
 LIFETIME = 5.0
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
