@@ -33,6 +33,7 @@ class Permission(StrEnum):
     CHECKLISTS_READ = "checklists.read"
     CHECKLISTS_MANAGE = "checklists.manage"
     FLAGS_RESOLVE = "flags.resolve"
+    ERASURES_SAMPLE = "erasures.sample"
     LOCATIONS_READ = "locations.read"
     LOCATIONS_MANAGE = "locations.manage"
     ME = "me"
@@ -56,6 +57,7 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.CHECKLISTS_READ: STAFF,
     Permission.CHECKLISTS_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.FLAGS_RESOLVE: frozenset({Role.COORDINATOR}),
+    Permission.ERASURES_SAMPLE: frozenset({Role.COORDINATOR}),  # draws the R2v3 sample
     Permission.LOCATIONS_READ: STAFF,  # whoever scans reads the shelves and rooms
     Permission.LOCATIONS_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.ME: ALL_ROLES,

@@ -10,8 +10,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from db import devices
+from db.clock import utcnow
 from refurbish.erasure import reports, sampling, service
 from refurbish.erasure.models import (
+    DrawRead,
     ErasureIn,
     ErasureRead,
     ImportAnswer,
@@ -136,6 +138,36 @@ def sampling_queue(
     shown = None if state in (None, SampleState.ALL) else state.value
     return SamplingRead(
         percent=settings.erasure_sample_percent, items=sampling.queue(session, state=shown)
+    )
+
+
+@router.post("/erasures/sampling/draw", response_model=DrawRead)
+def draw_sample(
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(require(Permission.ERASURES_SAMPLE))],
+    settings: SettingsDep,
+    week: Annotated[
+        str | None,
+        Query(max_length=8, description="ISO week, e.g. 2026-W48 (default: last week)"),
+    ] = None,
+) -> DrawRead:
+    """Draw a week's sample now, as the weekly job does (coordinators). A week is drawn
+    once: asking again answers the first draw (`already`). 422 for a week not over."""
+    today = utcnow().date()
+    found = sampling.draw(
+        session,
+        actor,
+        percent=settings.erasure_sample_percent,
+        week=sampling.ended_week(week, today) if week else None,
+        today=today,
+    )
+    return DrawRead(
+        week=found.week,
+        seed=None if found.already else found.seed,
+        percent=found.percent,
+        population=found.population,
+        drawn=found.drawn,
+        already=found.already,
     )
 
 

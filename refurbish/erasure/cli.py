@@ -22,10 +22,11 @@ from rich.console import Console
 from rich.table import Table
 
 from db import devices
+from db.clock import utcnow
 from db.engine import transaction
 from db.errors import DomainError
 from db.media import Level, MediumType, Method, Verification
-from refurbish.erasure import reports, service
+from refurbish.erasure import reports, sampling, service
 from refurbish.erasure.models import ErasureIn, MediumIn
 from remise.auth import system_actor
 from remise.i18n import localise, translate
@@ -268,3 +269,32 @@ def _valid(schema: Any, **fields: Any) -> Any:
             where = ".".join(str(p) for p in problem["loc"]) or "-"
             err.print(f"{where}: {problem['msg']}", highlight=False)
         raise typer.Exit(2) from exc
+
+
+@app.command("sample")
+def sample_command(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2026-W48 (default: last week)")
+    ] = None,
+) -> None:
+    """Draw a week's sample of erasures for re-verification now, as the weekly job does
+    (R2v3); a week is drawn once, and asking again shows the first draw."""
+    settings = Settings()
+
+    def drawn(session: Any, actor: Any) -> Any:
+        today = utcnow().date()
+        return sampling.draw(
+            session,
+            actor,
+            percent=settings.erasure_sample_percent,
+            week=sampling.ended_week(week, today) if week else None,
+            today=today,
+        )
+
+    found = _in_database("", drawn)
+    already = " (drawn before)" if found.already else f" (seed {found.seed})"
+    out.print(
+        f"week {found.week}: {len(found.drawn)} of {len(found.population)} erasures drawn"
+        f"{already}: {', '.join(str(i) for i in found.drawn) or '-'}",
+        highlight=False,
+    )

@@ -172,6 +172,15 @@ class SampleItemRead(BaseModel):
     checked_by: str | None
 
 
+class DrawRead(BaseModel):
+    week: str = Field(description="the ISO week drawn from, e.g. 2026-W48")
+    seed: int | None = Field(description="the draw's seed (None when it was drawn before)")
+    percent: int
+    population: list[int] = Field(description="the passed erasures of the week, by id")
+    drawn: list[int] = Field(description="the erasures queued for re-verification")
+    already: bool = Field(description="the week was drawn before: nothing new was drawn")
+
+
 class SamplingRead(BaseModel):
     percent: int
     items: list[SampleItemRead]

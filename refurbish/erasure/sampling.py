@@ -17,7 +17,9 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+import orjson
 from sqlmodel import Session, col, select
 
 from db import codes, ledger
@@ -25,7 +27,7 @@ from db.clock import now_iso, utcnow
 from db.errors import N_, Conflict, Invalid, NotFound
 from db.events import EventType
 from db.media import ErasureRecord, ErasureSample, Level, StorageMedium, describe
-from db.models import Device
+from db.models import Device, LedgerEvent
 from refurbish.erasure import service
 from refurbish.erasure.models import ErasureIn, ReverifyIn, SampleItemRead
 from remise.auth import Actor
@@ -48,7 +50,34 @@ class SameOperator(Conflict):
 
 class NothingToReverify(Invalid):
     code = "nothing_to_reverify"
-    message = N_("Erasure %(id)s cannot be checked again: %(reason)s.")
+    message = N_("Erasure %(id)s cannot be checked again: it did not pass.")
+    destroyed = N_("Erasure %(id)s cannot be checked again: the medium was destroyed.")
+
+
+class WeekNotOver(Invalid):
+    code = "week_not_over"
+    message = N_(
+        "Week %(week)s is not over yet: its sample is drawn once it has ended, so that "
+        "every erasure of the week may be drawn."
+    )
+
+
+class NotAWeek(Invalid):
+    code = "not_a_week"
+    message = N_("“%(week)s” is not an ISO week: write it as 2026-W48.")
+
+
+def ended_week(week: str, today: date) -> str:
+    """`week` checked: an ISO week (`2026-W48`) that has ended by `today`."""
+    try:
+        start = datetime.strptime(week + "-1", "%G-W%V-%u").date()
+    except ValueError:
+        raise NotAWeek(week=week[:20]) from None
+    if week_of(start) != week:  # strptime takes W53 of a year that has 52, and W7
+        raise NotAWeek(week=week[:20])
+    if start + timedelta(days=7) > today:
+        raise WeekNotOver(week=week)
+    return week
 
 
 def week_of(day: date) -> str:
@@ -82,6 +111,26 @@ class Draw:
     already: bool  # this week was drawn before: nothing new
 
 
+def drawn_before(session: Session, week: str) -> dict[str, Any] | None:
+    """The `erasure.sample_drawn` payload of `week`, with when it was drawn (`at`), or
+    None if it was not drawn. A week is drawn once it has ended: its draw is recorded
+    after its start."""
+    start, _end = bounds(week)
+    rows = session.exec(
+        select(col(LedgerEvent.at), col(LedgerEvent.payload))
+        .where(
+            col(LedgerEvent.type) == EventType.ERASURE_SAMPLE_DRAWN,
+            col(LedgerEvent.at) >= start,
+        )
+        .order_by(col(LedgerEvent.seq))
+    ).all()
+    for at, payload in rows:
+        body = payload if isinstance(payload, dict) else orjson.loads(payload)
+        if body.get("week") == week:
+            return {"at": at, **body}
+    return None
+
+
 def draw(
     session: Session,
     actor: Actor,
@@ -109,9 +158,11 @@ def draw(
             )
         ).all()
     ]
-    if earlier:
+    before = drawn_before(session, week)
+    if earlier or before is not None:  # a week with nothing to draw has an event, no rows
         drawn = sorted(s.erasure_id for s in earlier)
-        return Draw(week, 0, percent, sorted(population), drawn, already=True)
+        seed = before["seed"] if before is not None else 0
+        return Draw(week, seed, percent, sorted(population), drawn, already=True)
     seed = seed if seed is not None else secrets.randbits(63)
     drawn = drawn_from(seed, population, percent)
     now = now_iso()
@@ -188,8 +239,8 @@ def reverify(session: Session, actor: Actor, *, erasure_id: int, data: ReverifyI
     if original.reverifies_id is not None:
         original = session.get(ErasureRecord, original.reverifies_id) or original
     if not original.passed or original.level == Level.DESTROY:
-        why = "it did not pass" if not original.passed else "the medium was destroyed"
-        raise NothingToReverify(id=erasure_id, reason=why)
+        why = NothingToReverify.destroyed if original.passed else NothingToReverify.message
+        raise NothingToReverify(why, id=erasure_id)
     me = service.operator_name(session, actor)
     if actor.ledger_name == original.recorded_by or me == original.operator:
         raise SameOperator(id=original.id, who=original.operator)

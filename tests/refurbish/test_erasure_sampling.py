@@ -6,19 +6,23 @@ a failed check blocks the device again and shows on its certificate."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
+from typer.testing import CliRunner
 
 from db.clock import utcnow
 from db.engine import transaction
 from db.enums import Category, Role
+from db.media import ErasureRecord
 from db.models import LedgerEvent
 from refurbish.erasure import certificate_pdf, sampling
 from remise.accounts import create_user
+from remise.cli import app
 from remise.scheduler import draw_erasure_sample
 from remise.settings import Settings
 from tests.factories import ACTOR, auth
@@ -164,3 +168,88 @@ def test_an_unknown_erasure_cannot_be_checked(client: TestClient, karim: dict[st
     check = {"verification": {"method": "full", "passed": True}}
     answer = client.post("/api/v1/erasures/999999/reverify", headers=karim, json=check)
     assert answer.status_code == 404 and answer.json()["code"] == "erasure_not_found"
+
+
+def recorded_last_week(engine: Engine, erasures: list[int]) -> None:
+    """The erasures as if recorded eight days ago: the week before this one."""
+    earlier = (utcnow() - timedelta(days=7)).isoformat(timespec="seconds")
+    with transaction(engine) as session:
+        for record in session.exec(
+            select(ErasureRecord).where(col(ErasureRecord.id).in_(erasures))
+        ).all():
+            record.recorded_at = earlier
+            session.add(record)
+
+
+def draw_events(engine: Engine) -> list[dict[str, object]]:
+    with transaction(engine, read_only=True) as session:
+        rows = session.exec(
+            select(LedgerEvent).where(LedgerEvent.type == "erasure.sample_drawn")
+        ).all()
+    return [orjson.loads(row.payload) for row in rows]
+
+
+def test_a_coordinator_draws_last_weeks_sample_through_the_api_once(
+    client: TestClient, engine: Engine, lucie: dict[str, str]
+) -> None:
+    erased = erased_disks(client, engine, lucie, 3)
+    recorded_last_week(engine, [erasure for _, erasure in erased])
+    coordinator = person(engine, "sophie", "Sophie Leroy", Role.COORDINATOR)
+    refused = client.post("/api/v1/erasures/sampling/draw", headers=lucie)
+    assert refused.status_code == 403  # a volunteer checks the sample, does not draw it
+    drawn = client.post("/api/v1/erasures/sampling/draw", headers=coordinator)
+    assert drawn.status_code == 200, drawn.text
+    body = drawn.json()
+    assert body["population"] == sorted(e for _, e in erased) and len(body["drawn"]) == 1
+    assert not body["already"] and body["seed"] is not None
+    again = client.post("/api/v1/erasures/sampling/draw", headers=coordinator).json()
+    assert again["already"] and again["drawn"] == body["drawn"] and again["seed"] is None
+    assert len(draw_events(engine)) == 1
+    queued = client.get("/api/v1/erasures/sampling", headers=lucie).json()["items"]
+    assert [item["erasure_id"] for item in queued] == body["drawn"]
+
+
+def test_a_week_with_nothing_to_draw_is_drawn_once_too(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    first = draw_erasure_sample(engine, settings, today=NEXT_WEEK)
+    again = draw_erasure_sample(engine, settings, today=NEXT_WEEK)
+    assert (first.population, first.drawn, first.already) == ([], [], False)
+    assert again.already and again.drawn == []
+    assert len(draw_events(engine)) == 1
+
+
+@pytest.mark.parametrize(
+    ("week", "code"),
+    [
+        (sampling.week_of(utcnow().date()), "week_not_over"),
+        (sampling.week_of(NEXT_WEEK), "week_not_over"),
+        ("2026-W60", "not_a_week"),
+        ("2021-W53", "not_a_week"),  # 2021 has 52 ISO weeks
+        ("semaine", "not_a_week"),
+    ],
+)
+def test_a_week_not_over_or_not_a_week_is_refused(
+    client: TestClient, engine: Engine, week: str, code: str
+) -> None:
+    coordinator = person(engine, "sophie", "Sophie Leroy", Role.COORDINATOR)
+    answer = client.post(f"/api/v1/erasures/sampling/draw?week={week}", headers=coordinator)
+    assert answer.status_code == 422 and answer.json()["code"] == code, answer.text
+    assert week in answer.json()["detail"]
+    assert draw_events(engine) == []
+
+
+def test_the_cli_draws_a_past_week(
+    engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REMISE_DATABASE_URL", db_url)
+    monkeypatch.setenv("REMISE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REMISE_DEFAULT_LOCALE", "en")
+    week = sampling.week_of(utcnow().date() - timedelta(days=14))
+    done = CliRunner().invoke(app, ["erasure", "sample", "--week", week])
+    assert done.exit_code == 0, done.output
+    assert f"week {week}: 0 of 0 erasures drawn" in done.output
+    again = CliRunner().invoke(app, ["erasure", "sample", "--week", week])
+    assert "(drawn before)" in again.output
+    future = CliRunner().invoke(app, ["erasure", "sample", "--week", "2099-W01"])
+    assert future.exit_code == 1 and "is not over yet" in future.output
