@@ -48,6 +48,12 @@ def translate(locale: str, message: str, **params: Any) -> str:
     return text % {key: _param(locale, value) for key, value in params.items()}
 
 
+def translate_plural(locale: str, singular: str, plural: str, count: int, **params: Any) -> str:
+    """The form of `singular`/`plural` that `count` takes in `locale`, with its parameters."""
+    text = translations(locale).ngettext(singular, plural, count)
+    return text % {key: _param(locale, value) for key, value in params.items()}
+
+
 def number(locale: str, value: float | int | str) -> str:
     """A number (or a decimal string, as measures are stored) in `locale`, with every
     decimal it has: a form field showing it sends the same number back. Pages show the

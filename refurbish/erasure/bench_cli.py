@@ -23,9 +23,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from db.errors import N_
 from refurbish.erasure import disks, nwipe_run, verify_wipe
 from refurbish.hardware.summary import size
-from remise.i18n import translate
+from remise.i18n import translate, translate_plural
 from remise.settings import Settings
 
 app = typer.Typer(help="Erase a disk with nwipe and record it; check an erased disk.")
@@ -59,6 +60,13 @@ class Pattern(StrEnum):
 def _translator() -> Translate:
     locale = Settings().default_locale
     return lambda message, **params: translate(locale, message, **params)
+
+
+def _plural_translator() -> Callable[..., str]:
+    locale = Settings().default_locale
+    return lambda singular, plural, count, **params: translate_plural(
+        locale, singular, plural, count, **params
+    )
 
 
 def _say(console: Console, text: str) -> None:
@@ -220,16 +228,12 @@ def _record(
         )
         raise
     for record in records:
-        result = _("passed") if record.get("passed") else _("FAILED")
-        _say(
-            out,
-            _(
-                "Erasure record %(id)s, medium %(medium)s: %(result)s",
-                id=record.get("id"),
-                medium=record.get("medium_id"),
-                result=result,
-            ),
+        said = (
+            N_("Erasure record %(id)s, medium %(medium)s: passed.")
+            if record.get("passed")
+            else N_("Erasure record %(id)s, medium %(medium)s: FAILED.")
         )
+        _say(out, _(said, id=record.get("id"), medium=record.get("medium_id")))
     return records
 
 
@@ -358,7 +362,16 @@ def _print_result(result: verify_wipe.Result, _: Translate) -> None:
     if result.passed:
         _say(out, _("Passed: every sector read holds the pattern, and no signature was found."))
         return
-    _say(err, _("FAILED: %(failed)s problem(s) found:", failed=result.failed))
+    ngettext = _plural_translator()
+    _say(
+        err,
+        ngettext(
+            "FAILED: %(failed)s problem found:",
+            "FAILED: %(failed)s problems found:",
+            result.failed,
+            failed=result.failed,
+        ),
+    )
     for failure in result.failures[:SHOWN_FAILURES]:
         reason = _(failure.message, **failure.params)
         _say(

@@ -83,9 +83,14 @@ def _read(row: Any) -> CertificateRead:
     )
 
 
-def _pdf(row: Any, request: Request, settings: Settings) -> Response:
-    data = certificate_pdf.render(row.envelope, locale_of(request), timezone=settings.timezone)
-    name = f"certificat-effacement-{row.code}.pdf"
+def _pdf(session: Any, row: Any, request: Request, settings: Settings) -> Response:
+    """The certificate as a PDF, drawn once the transaction that may have issued it is
+    committed: a large batch's PDF takes a second or more, and the write lock that a new
+    certificate took would keep every other user waiting meanwhile."""
+    code, envelope = row.code, row.envelope
+    session.commit()
+    data = certificate_pdf.render(envelope, locale_of(request), timezone=settings.timezone)
+    name = f"certificat-effacement-{code}.pdf"
     return Response(
         data,
         media_type="application/pdf",
@@ -114,7 +119,8 @@ def batch_certificate_pdf(
 ) -> Response:
     """The batch's certificate as a PDF (in the reader's language), its signed content
     embedded so that `remise certificate verify FILE.pdf` checks it offline."""
-    return _pdf(_issue(session, actor, key, settings, batch_id=batch_id), request, settings)
+    row = _issue(session, actor, key, settings, batch_id=batch_id)
+    return _pdf(session, row, request, settings)
 
 
 @router.get("/devices/{code}/certificate.pdf", response_class=Response)
@@ -128,7 +134,7 @@ def device_certificate_pdf(
 ) -> Response:
     """One device's certificate as a PDF (a donor may ask for one per device)."""
     row = _issue(session, actor, key, settings, code=code)
-    return _pdf(row, request, settings)
+    return _pdf(session, row, request, settings)
 
 
 @router.get("/certificates/key", response_model=PublicKeyRead)

@@ -56,7 +56,7 @@ class ReportDiskUnknown(Invalid):
 class ReportNeedsMatching(Conflict):
     code = "report_needs_matching"
     message = N_(
-        "The report does not say which disk is which (serial %(why)s): tell it, for each drive, "
+        "The report does not say which disk is which (%(why)s): tell it, for each drive, "
         "as ?medium=DRIVE:MEDIUM_ID (--medium DRIVE:MEDIUM_ID in the CLI). "
         "Drives in the report: %(drives)s. Media of device %(device)s: %(media)s."
     )
@@ -65,3 +65,14 @@ class ReportNeedsMatching(Conflict):
 class BadMatching(Invalid):
     code = "bad_medium_matching"
     message = N_("medium=%(given)s: %(reason)s.")
+    # The reasons, each a sentence of its own to translate.
+    FORM = N_("write it DRIVE:MEDIUM_ID, such as sda:12")
+    TWICE = N_("drive %(drive)s is given twice")
+    NO_DRIVE = N_("the report has no drive %(drive)s (it has %(drives)s)")
+    NO_MEDIUM = N_("device %(device)s has no medium %(medium)s")
+    TWO_DRIVES = N_("medium %(medium)s is given to two drives")
+    OTHER_SERIAL = N_("drive %(drive)s has serial %(serial)s, medium %(medium)s has %(other)s")
+    OTHER_SIZE = N_(
+        "drive %(drive)s holds %(size)s bytes, medium %(medium)s holds %(other)s: it is "
+        "another disk"
+    )

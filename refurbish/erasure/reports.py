@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from db import codes, devices
+from db.errors import N_, Message
 from db.media import ErasureRecord, Level, Method, StorageMedium, Verification, describe, media_of
 from db.models import Device
 from refurbish.erasure import nwipe, service
@@ -34,6 +35,15 @@ from remise.auth import Actor
 
 _VERIFIED = {"last": Verification.FULL, "all": Verification.FULL, "none": Verification.NONE}
 _PATTERNS_CHECKED = {"verify_zero": "zeros", "verify_one": "ones"}
+HAND_SIZE_TOLERANCE = 0.01  # a label's rounded size, typed by hand, against the exact one
+# How a report shows a drive, and why its serial cannot tell which medium it is.
+DRIVE = N_("%(drive)s (%(model)s, S/N %(serial)s)")
+DRIVE_SIZED = N_("%(drive)s (%(model)s, S/N %(serial)s, %(size)s bytes)")
+SERIAL_STATES = {
+    "empty": N_("serial printed empty"),
+    "garbled": N_("serial unreadable"),
+    "anonymised": N_("serial hidden by nwipe -q"),
+}
 
 
 def sha256(data: bytes) -> str:
@@ -47,9 +57,9 @@ def choices(given: Iterable[str]) -> dict[str, int]:
         drive, sep, number = text.strip().rpartition(":")
         drive = drive.strip().removeprefix("/dev/")
         if not sep or not drive or not number.strip().isdigit():
-            raise BadMatching(given=text[:60], reason="write it DRIVE:MEDIUM_ID, e.g. sda:12")
+            raise BadMatching(given=text[:60], reason=Message(BadMatching.FORM))
         if drive in found:
-            raise BadMatching(given=text[:60], reason=f"drive {drive} is given twice")
+            raise BadMatching(given=text[:60], reason=Message(BadMatching.TWICE, {"drive": drive}))
         found[drive] = int(number)
     return found
 
@@ -59,10 +69,12 @@ def drive_key(drive: nwipe.Drive, position: int) -> str:
     return drive.name or str(position + 1)
 
 
-def _drive_text(drive: nwipe.Drive, key: str) -> str:
-    size = f", {drive.size_bytes} bytes" if drive.size_bytes else ""
-    serial = drive.serial or f"{drive.serial_state} serial"
-    return f"{key} ({drive.model or '?'}, S/N {serial}{size})"
+def _drive_text(drive: nwipe.Drive, key: str) -> Message:
+    serial = drive.serial or Message(SERIAL_STATES.get(drive.serial_state, N_("no serial")))
+    facts = {"drive": key, "model": drive.model or "?", "serial": serial}
+    if drive.size_bytes:
+        return Message(DRIVE_SIZED, facts | {"size": drive.size_bytes})
+    return Message(DRIVE, facts)
 
 
 def parse(data: bytes, name: str) -> nwipe.Report:
@@ -81,9 +93,8 @@ def _match(
     keys = [drive_key(d, i) for i, d in enumerate(drives)]
     for key in given:
         if key not in keys:
-            raise BadMatching(
-                given=key, reason=f"the report has no drive {key} (it has {', '.join(keys)})"
-            )
+            reason = Message(BadMatching.NO_DRIVE, {"drive": key, "drives": ", ".join(keys)})
+            raise BadMatching(given=key, reason=reason)
     by_id = {m.id: m for m in known}
     matched: list[StorageMedium | None] = []
     unsure: list[str] = []
@@ -91,7 +102,10 @@ def _match(
         if key in given:
             medium = by_id.get(given[key])
             if medium is None:
-                reason = f"device {codes.display(device.code)} has no medium {given[key]}"
+                reason = Message(
+                    BadMatching.NO_MEDIUM,
+                    {"device": codes.display(device.code), "medium": given[key]},
+                )
                 raise BadMatching(given=f"{key}:{given[key]}", reason=reason)
             _agrees(drive, key, medium)
             matched.append(medium)
@@ -109,12 +123,11 @@ def _match(
             matched.append(None)
             unsure.append(key)
     if unsure:
-        why = ", ".join(
-            sorted({d.serial_state for d, k in zip(drives, keys, strict=True) if k in unsure})
-        )
+        states = {d.serial_state for d, k in zip(drives, keys, strict=True) if k in unsure}
+        why = [Message(SERIAL_STATES[state]) for state in sorted(states)]
         error = ReportNeedsMatching(
             why=why,
-            drives="; ".join(_drive_text(d, k) for d, k in zip(drives, keys, strict=True)),
+            drives=[_drive_text(d, k) for d, k in zip(drives, keys, strict=True)],
             device=codes.display(device.code),
             media=service.listed(known),
         )
@@ -138,9 +151,8 @@ def _match(
     found = [m for m in matched if m is not None]
     twice = {m.id for m in found if sum(1 for n in found if n.id == m.id) > 1}
     if twice:
-        raise BadMatching(
-            given=",".join(keys), reason=f"medium {min(twice)} is given to two drives"
-        )
+        reason = Message(BadMatching.TWO_DRIVES, {"medium": min(twice)})
+        raise BadMatching(given=",".join(keys), reason=reason)
     return found
 
 
@@ -151,14 +163,33 @@ def _agrees(drive: nwipe.Drive, key: str, medium: StorageMedium) -> None:
         and medium.serial
         and not service.same_serial(drive.serial, medium.serial)
     ):
-        reason = f"drive {key} has serial {drive.serial}, medium {medium.id} has {medium.serial}"
-        raise BadMatching(given=f"{key}:{medium.id}", reason=reason)
-    if drive.size_bytes and medium.size_bytes and drive.size_bytes != medium.size_bytes:
-        reason = (
-            f"drive {key} holds {drive.size_bytes} bytes, medium {medium.id} "
-            f"holds {medium.size_bytes}: it is another disk"
+        reason = Message(
+            BadMatching.OTHER_SERIAL,
+            {"drive": key, "serial": drive.serial, "medium": medium.id, "other": medium.serial},
         )
         raise BadMatching(given=f"{key}:{medium.id}", reason=reason)
+    if not same_size(drive.size_bytes, medium):
+        reason = Message(
+            BadMatching.OTHER_SIZE,
+            {
+                "drive": key,
+                "size": drive.size_bytes,
+                "medium": medium.id,
+                "other": medium.size_bytes,
+            },
+        )
+        raise BadMatching(given=f"{key}:{medium.id}", reason=reason)
+
+
+def same_size(size_bytes: int | None, medium: StorageMedium) -> bool:
+    """Whether a drive of `size_bytes` can be `medium`, as far as sizes tell. A size typed
+    by hand is the label's ("250 GB" for 250,059,350,016 bytes): within 1 % it agrees.
+    A size read by a tool (the probe, a report) is exact."""
+    if not size_bytes or not medium.size_bytes:
+        return True
+    if medium.source == "manual":
+        return abs(size_bytes - medium.size_bytes) <= medium.size_bytes * HAND_SIZE_TOLERANCE
+    return size_bytes == medium.size_bytes
 
 
 def _figures(report: nwipe.Report, drive: nwipe.Drive, name: str, digest: str) -> dict[str, Any]:

@@ -164,7 +164,7 @@ def test_a_wrong_matching_is_refused_with_the_reason(
     [other] = loop_media(client, bench, elsewhere, [67108864])
     ids = {"first": first, "second": second, "big": big, "unsized": unsized, "other": other}
     given = [m.format(**ids) for m in media]
-    answer = send(client, bench, code, log, given)
+    answer = send(client, bench | {"Accept-Language": "en"}, code, log, given)
     assert answer.status_code in {409, 422}, answer.text
     assert words in answer.json()["detail"]
     listed = client.get(f"/api/v1/devices/{code}/erasures", headers=bench).json()
@@ -190,3 +190,41 @@ def test_a_file_that_is_not_a_report_is_refused(
     )
     assert answer.status_code == 422 and answer.json()["code"] == "not_an_erasure_report"
     assert name in answer.json()["detail"]
+
+
+@needs_erasure_corpus
+@pytest.mark.parametrize(
+    ("typed", "agrees"),
+    [(67_000_000, True), (67_500_000, True), (66_000_000, False), (60_000_000, False)],
+)
+def test_a_size_typed_by_hand_agrees_within_one_percent(
+    client: TestClient, engine: Engine, bench: dict[str, str], typed: int, agrees: bool
+) -> None:
+    """A volunteer types the label's rounded size ("67 MB"); the report says the exact one
+    (67,108,864 bytes). Within 1 % it is the same disk; beyond, another one."""
+    log = CORPUS / "nwipe-0.42" / "nwipe-0.42-two-devices.log"
+    code = labelled(engine, Category.DESKTOP)
+    first, second = loop_media(client, bench, code, [typed, 33554432])
+    english = bench | {"Accept-Language": "en"}
+    answer = send(client, english, code, log, [f"loop1:{first}", f"loop2:{second}"])
+    if agrees:
+        assert answer.status_code == 201, answer.text
+    else:
+        assert answer.status_code == 422 and "another disk" in answer.json()["detail"]
+
+
+@needs_erasure_corpus
+def test_the_question_says_why_in_the_volunteers_language(
+    client: TestClient, engine: Engine, bench: dict[str, str]
+) -> None:
+    log = CORPUS / "nwipe-0.33" / "nwipe-0.33-two-devices.log"
+    code = labelled(engine, Category.DESKTOP)
+    loop_media(client, bench, code, [67108864, 33554432])
+    french = send(client, bench | {"Accept-Language": "fr"}, code, log)
+    assert french.status_code == 409
+    detail = french.json()["detail"]
+    assert detail.startswith("Le rapport ne dit pas quel disque est lequel (")
+    english = ("printed empty", "unreadable", "hidden by", "serial", "bytes")
+    assert not [word for word in english if word in detail], detail
+    wrong = send(client, bench | {"Accept-Language": "fr"}, code, log, ["loop9:1"])
+    assert "le rapport n'a pas de disque loop9" in wrong.json()["detail"]
