@@ -19,6 +19,7 @@ from db.events import EVENT_LABELS
 from db.models import Batch, Device
 from refurbish import probing, queries, service
 from refurbish.checklists import State
+from refurbish.erasure import page as erasure_page
 from refurbish.hardware import compare, summary
 from refurbish.hardware.snapshot import Snapshot
 from refurbish.models import DeviceFlag, DeviceSnapshot, RefurbishmentRun, RunRead
@@ -108,6 +109,7 @@ class DevicePage:
     probe: ProbeView
     history: list[HistoryLine]
     focus: str | None  # what the keyboard starts on: the first step to do, or "finish"
+    erasure: erasure_page.ErasureSection  # its storage media, where each stands
 
 
 # Values shown by their name in the page's language (StrEnum members equal their values).
@@ -204,8 +206,9 @@ OLD_SNAPSHOT = N_(
 
 # What the page reads, as rows (no ORM object is built). The device's row says, in the
 # same query, its batch's site, its newest events and what else there is to read: the
-# newest snapshot (older ones are in the API), how many flags, whether it has runs; the
-# rest is read only if there is any.
+# newest snapshot (older ones are in the API), how many flags, whether it has runs or
+# storage media; the rest is read only if there is any (a device's media and their
+# erasure records in one statement: refurbish.erasure.page).
 _SNAPSHOTS: Table = DeviceSnapshot.__table__  # type: ignore[attr-defined]
 _FLAGS: Table = DeviceFlag.__table__  # type: ignore[attr-defined]
 _RUNS: Table = RefurbishmentRun.__table__  # type: ignore[attr-defined]
@@ -234,6 +237,7 @@ def _device_row(dialect: str) -> Select[Any]:
         .scalar_subquery()
         .label("batch_site"),
         exists().where(_RUNS.c.device_id == _DEVICE_ID).label("has_runs"),
+        erasure_page.HAS_MEDIA.label("has_media"),
         *_PROBE_FACTS,
         ledger.newest_column(_DEVICE_ID, HISTORY_SHOWN, dialect).label("events"),
     )
@@ -317,6 +321,7 @@ def device_page(
         probe=probe_view(connection, device, translate),
         history=history(device, wording),
         focus=(open_run.blocking[0] if open_run.blocking else "finish") if open_run else None,
+        erasure=erasure_page.section(connection, device, locale),
     )
 
 

@@ -6,6 +6,8 @@ problem is said beside the form that caused it (`problem_at`), where the eye is.
 A GET on a form's address (a reloaded error page, a bookmark) leads to the page.
 A saved checklist comes back as `?saved=<run>`: its message shows beside the step
 the keyboard lands on, and the page's script forgets the answers it kept as a draft.
+The storage media's forms (`refurbish.erasure.web`) come back as `?erasure=1`: their
+message shows in the media's section.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from starlette.datastructures import FormData, UploadFile
 from db.errors import N_, DomainError
 from refurbish import checklist_form, page, photos, service
 from refurbish.checklists import MAX_TEXT, Kind
+from refurbish.erasure import page as erasure_page
+from refurbish.erasure import page_forms
 from refurbish.models import COLLECTOR_MAX, COMMENT_MAX, PART_MAX, PARTS_MAX, PartKind
 from remise.auth import Actor, Permission
 from remise.deps import IdPath, SessionDep, get_settings, reading
@@ -81,19 +85,30 @@ def _page(
         "limits": LIMITS,
         "part_kinds": list(PartKind),
         "probe_every": PROBE_EVERY_MS,
+        # the storage media's forms (refurbish.erasure.web): the one refused, if any
+        "erasure_form": None,
+        "erasure_errors": {},
+        "erasure_typed": {},
+        "erasure_focus": None,
+        "erasure_message": "",
+        "erasure_limits": page_forms.LIMITS,
+        "erasure_choices": erasure_page.choices(page_locale(request)),
     }
     return render(request, "refurbish/device.html", context | extra, status=status)
 
 
-def _page_again(request: Request, session: Session, code: str, **extra: Any) -> HTMLResponse:
+def page_again(request: Request, session: Session, code: str, **extra: Any) -> HTMLResponse:
     """The page shown again by a form that was refused, in its rolled-back session."""
     return _page(request, _view(session.connection(), request, code, session), **extra)
 
 
 @router.get("/bench/devices/{code}", response_class=HTMLResponse)
-async def device(code: str, request: Request, _actor: Worker, saved: str = "") -> Response:
+async def device(
+    code: str, request: Request, _actor: Worker, saved: str = "", erasure: str = ""
+) -> Response:
     """The device page of the bench station; after a checklist is saved (`saved`: its
-    run), the message shows in the checklist rather than at the top.
+    run), the message shows in the checklist rather than at the top, and after a form
+    about its storage media (`erasure`), in their section.
 
     The volunteer scans one device after another: the page is read on a connection of
     its own in one hop to a thread, with no session, and rendered back on the event
@@ -102,9 +117,11 @@ async def device(code: str, request: Request, _actor: Worker, saved: str = "") -
     every thread's turn and, under 32 clients, cost a sixth more of the server's time
     per page."""
     view = await reading(request, _view, request, code)
+    message = unquote(request.cookies.get(FLASH_COOKIE, ""))
+    if erasure and message:
+        return _page(request, view, flash="", erasure_message=message)
     if not saved:
         return _page(request, view)
-    message = unquote(request.cookies.get(FLASH_COOKIE, ""))
     return _page(request, view, flash="", saved_message=message, saved_run=saved)
 
 
@@ -142,7 +159,7 @@ def start(
     except DomainError as exc:
         session.rollback()
         problem = said(request, exc)
-        return _page_again(
+        return page_again(
             request, session, code, status=exc.status, problem=problem, problem_at="start"
         )
     return redirect(f"/bench/devices/{code}")  # no #fragment: it would cancel autofocus
@@ -189,7 +206,7 @@ def save_checklist(
     except checklist_form.ChecklistInvalid as exc:
         session.rollback()
         typed = {key: entry.text for key, entry in entries.items()}
-        return _page_again(
+        return page_again(
             request,
             session,
             code,
@@ -202,7 +219,7 @@ def save_checklist(
     except DomainError as exc:
         session.rollback()
         problem = said(request, exc)
-        return _page_again(
+        return page_again(
             request, session, code, status=exc.status, problem=problem, problem_at="checklist"
         )
     message = translate(page_locale(request), N_("%(count)s steps saved."), count=saved)
@@ -222,7 +239,7 @@ def finish(
     except DomainError as exc:
         session.rollback()
         blocking = exc.extra.get("blocking", [])
-        return _page_again(
+        return page_again(
             request,
             session,
             code,

@@ -47,6 +47,15 @@
       if (event.key === "Enter" && going && fast()) {
         event.preventDefault();
         event.stopPropagation();
+        if (field && field.hasAttribute("data-scan-keeps")) {
+          /* A field made for a scanned value (a disk's serial) keeps it; the scanner's
+             Enter moves on to the next field instead of sending the form half filled. */
+          burst = ""; last = -Infinity;
+          const fields = Array.from(field.form ? field.form.elements : []).filter((e) => !e.disabled && e.type !== "hidden");
+          const next = fields[fields.indexOf(field) + 1];
+          if (next) next.focus();
+          return;
+        }
         if (field) field.value = before;
         const code = burst;
         burst = ""; last = -Infinity;

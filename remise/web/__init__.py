@@ -19,6 +19,7 @@ from intake import import_pages as intake_import_pages
 from intake import web as intake_web
 from labels import web as labels_web
 from refurbish import web as refurbish_web
+from refurbish.erasure import web as erasure_web
 from remise import forms, pages
 from remise.i18n import translate
 from remise.routing import API_PATHS, PathRouter
@@ -97,6 +98,7 @@ def install(app: FastAPI) -> None:
         account.router,
         labels_web.router,
         refurbish_web.router,
+        erasure_web.router,
         intake_web.router,
         intake_import_pages.router,
     ):
