@@ -146,29 +146,34 @@ def draw_sample(
     session: SessionDep,
     actor: Annotated[Actor, Depends(require(Permission.ERASURES_SAMPLE))],
     settings: SettingsDep,
+    idem: IdempotencyDep,
     week: Annotated[
         str | None,
         Query(max_length=8, description="ISO week, e.g. 2026-W48 (default: last week)"),
     ] = None,
-) -> DrawRead:
+) -> Any:
     """Draw a week's sample now, as the weekly job does (coordinators). A week is drawn
     once: asking again answers the first draw (`already`). 422 for a week not over."""
-    today = utcnow().date()
-    found = sampling.draw(
-        session,
-        actor,
-        percent=settings.erasure_sample_percent,
-        week=sampling.ended_week(week, today) if week else None,
-        today=today,
-    )
-    return DrawRead(
-        week=found.week,
-        seed=None if found.already else found.seed,
-        percent=found.percent,
-        population=found.population,
-        drawn=found.drawn,
-        already=found.already,
-    )
+
+    def drawn() -> DrawRead:
+        today = utcnow().date()
+        found = sampling.draw(
+            session,
+            actor,
+            percent=settings.erasure_sample_percent,
+            week=sampling.ended_week(week, today) if week else None,
+            today=today,
+        )
+        return DrawRead(
+            week=found.week,
+            seed=None if found.already else found.seed,
+            percent=found.percent,
+            population=found.population,
+            drawn=found.drawn,
+            already=found.already,
+        )
+
+    return idem.once(session, fingerprint("sampling", week), drawn, status_code=200)
 
 
 @router.post("/erasures/{erasure_id}/reverify", response_model=ErasureRead, status_code=201)
