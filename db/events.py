@@ -47,6 +47,10 @@ class EventType(StrEnum):
     DEVICE_ERASURE_REVERIFIED = "device.erasure_reverified"
     CERTIFICATE_ISSUED = "certificate.issued"
     ERASURE_SAMPLE_DRAWN = "erasure.sample_drawn"
+    # grading
+    DEVICE_GRADE_REFUSED = "device.grade_refused"  # the rules give it no grade: fix it first
+    GRADING_RULES_PUBLISHED = "grading.rules_published"
+    PRICING_GRID_PUBLISHED = "pricing.grid_published"
     # donations
     DONOR_CREATED = "donor.created"
     BATCH_CREATED = "batch.created"
@@ -93,6 +97,7 @@ EVENT_LABELS: dict[str, str] = {
     EventType.DEVICE_MEDIUM_ADDED: N_("Storage medium added"),
     EventType.DEVICE_ERASURE_RECORDED: N_("Data erasure recorded"),
     EventType.DEVICE_ERASURE_REVERIFIED: N_("Data erasure checked again"),
+    EventType.DEVICE_GRADE_REFUSED: N_("No grade given"),
 }
 
 

@@ -119,7 +119,10 @@ ACCOUNT_LOCK = yes_no(
     "Google (FRP) or iCloud lock removed",
 )
 CHARGER = yes_no("charger_included", "Chargeur fourni", "Charger included")
-PHONE_BATTERY = measure("battery_health", "Santé de la batterie", "Battery health", "%", 80, 100)
+# The battery's health is measured here and judged by grading (a phone under 80 % gets
+# no grade until its battery is replaced; a laptop under 60 % is not A): any reading
+# from 0 to 100 % is a measure, and the reasons the grade gives name it.
+PHONE_BATTERY = measure("battery_health", "Santé de la batterie", "Battery health", "%", 0, 100)
 
 DEFAULTS: dict[Category, list[Step]] = {
     Category.LAPTOP: [
@@ -136,7 +139,7 @@ DEFAULTS: dict[Category, list[Step]] = {
         yes_no("webcam", "Webcam", "Webcam", required=False),
         WIFI,
         BLUETOOTH,
-        measure("battery_health", "Santé de la batterie", "Battery health", "%", 60, 100),
+        measure("battery_health", "Santé de la batterie", "Battery health", "%", 0, 100),
         STORAGE,
         LINUX,
         CHARGER,

@@ -71,7 +71,12 @@ def record_snapshot(
     )
     session.add(row)
     session.flush()
-    summary = {"snapshot_id": row.id, "disks": len(taken.disks), "batteries": len(taken.batteries)}
+    summary = {
+        "snapshot_id": row.id,
+        "disks": len(taken.disks),
+        "batteries": len(taken.batteries),
+        "measured": compare.measured(taken),
+    }
     lifecycle.record(session, device, actor=who, event=EventType.DEVICE_PROBED, extra=summary)
     current = _fields(device)
     fill = compare.filled(current, taken)

@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db.engine import make_engine
 from distribution import api as distribution_api
+from grading import api as grading_api
 from intake import api as intake_api
 from labels import api as labels_api
 from refurbish import api as refurbish_api
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         probing_api.router,
         erasure_api.router,
         certificate_api.router,
+        grading_api.router,
         distribution_api.router,
     )
     api = PathRouter(under=API_PATHS)

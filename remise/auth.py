@@ -34,6 +34,7 @@ class Permission(StrEnum):
     CHECKLISTS_MANAGE = "checklists.manage"
     FLAGS_RESOLVE = "flags.resolve"
     ERASURES_SAMPLE = "erasures.sample"
+    GRADING_MANAGE = "grading.manage"
     LOCATIONS_READ = "locations.read"
     LOCATIONS_MANAGE = "locations.manage"
     ME = "me"
@@ -58,6 +59,7 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.CHECKLISTS_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.FLAGS_RESOLVE: frozenset({Role.COORDINATOR}),
     Permission.ERASURES_SAMPLE: frozenset({Role.COORDINATOR}),  # draws the R2v3 sample
+    Permission.GRADING_MANAGE: frozenset({Role.COORDINATOR}),  # rules, grid, overrides
     Permission.LOCATIONS_READ: STAFF,  # whoever scans reads the shelves and rooms
     Permission.LOCATIONS_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.ME: ALL_ROLES,

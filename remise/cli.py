@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from db import ledger, replay
 from db.engine import transaction
 from db.errors import DomainError
+from grading import cli as grading_cli
 from intake import cli as intake_cli
 from labels import cli as labels_cli
 from refurbish import bench_cli
@@ -47,6 +48,9 @@ app.add_typer(refurbish_cli.app, name="run")
 app.add_typer(bench_cli.app, name="bench")
 app.add_typer(erasure_cli.app, name="erasure")
 app.add_typer(certificate_cli.app, name="certificate")
+app.command("grade")(grading_cli.grade_command)
+app.add_typer(grading_cli.grading_app, name="grading")
+app.add_typer(grading_cli.pricing_app, name="pricing")
 
 out = Console()
 err = Console(stderr=True)

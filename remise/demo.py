@@ -22,6 +22,9 @@ from db import lifecycle
 from db.enums import Category, Role, Status
 from db.models import Batch, Device, Donor, LocationKind, User
 from distribution.service import ensure_structure
+from grading import documents as grading_documents
+from grading import service as grading
+from grading.models import GradeIn
 from intake import service as intake_service
 from intake.models import BatchCreate, DonorCreate
 from intake.rules import luhn_check_digit
@@ -78,7 +81,11 @@ def imei(serial_number: int) -> str:
 
 
 # (category, brand, model, target status, fields set on the way)
-A, B, C = ({"grade": g, "price_cents": p} for g, p in (("A", 8000), ("B", 6000), ("C", 3000)))
+# Graded devices are graded by the rules in force (grading.service), each zone judged
+# as `grade` says; their price comes from the grid.
+A, B, C = ({"grade": g} for g in "ABC")
+OVERRIDE = {"grade": "B", "reason": "Charnière droite un peu dure à l'ouverture"}
+WORN_BATTERY = {"grade": "A", "values": {"battery_health": 74}}  # no grade: its battery
 Showcase = tuple[Category, str, str, Status, dict[str, Any]]
 SHOWCASE: list[Showcase] = [
     (Category.LAPTOP, "Lenovo", "ThinkPad T480", Status.RECEIVED, {}),
@@ -91,6 +98,8 @@ SHOWCASE: list[Showcase] = [
     (Category.SMARTPHONE, "Apple", "iPhone 8", Status.HANDED_OVER, C),
     (Category.LAPTOP, "Acer", "Aspire 5", Status.PARTS, {}),
     (Category.BASIC_PHONE, "Nokia", "105", Status.RECYCLED, {}),
+    (Category.LAPTOP, "HP", "ProBook 450 G6", Status.AVAILABLE, A | {"override": OVERRIDE}),
+    (Category.SMARTPHONE, "Samsung", "Galaxy S9", Status.REFURBISHED, WORN_BATTERY),
 ]
 
 
@@ -103,16 +112,57 @@ def _walk(
     outcome = next((s for s in path if s in demo_bench.OUTCOMES), Status.IN_REFURBISHMENT)
     for step in path:
         if step == Status.IN_REFURBISHMENT:
-            device = demo_bench.run_through(session, DEMO_ACTOR, device.code, outcome)
+            values = fields.get("values")
+            device = demo_bench.run_through(session, DEMO_ACTOR, device.code, outcome, values)
             continue
         if step in demo_bench.OUTCOMES:
+            if step == Status.REFURBISHED and target == step and "grade" in fields:
+                device = _grade(session, device, fields)  # the rules refuse it a grade
             continue  # the run finished with this outcome
-        extra: dict[str, Any] = {}
         if step == Status.GRADED:
-            extra = {k: fields[k] for k in ("grade", "price_cents") if k in fields}
+            device = _grade(session, device, fields)
+            continue
+        if step == Status.AVAILABLE and device.status == Status.AVAILABLE:
+            continue  # graded with its data erased and a price: available at once
+        extra: dict[str, Any] = {}
         if step == Status.RESERVED:
             extra = {"structure_id": structures[0 if target == Status.RESERVED else -1]}
         lifecycle.move(session, device, to=step, actor=DEMO_ACTOR.ledger_name, fields=extra)
+    if target == Status.GRADED and device.status == Status.AVAILABLE:
+        why = {"comment": "Retiré de la vente : photos du catalogue à refaire"}
+        cleared = {"price_cents": None}  # priced again when it is made available again
+        lifecycle.move(
+            session,
+            device,
+            to=Status.GRADED,
+            actor=DEMO_ACTOR.ledger_name,
+            fields=cleared,
+            extra=why,
+        )
+
+
+def _grade(session: Session, device: Device, fields: dict[str, Any]) -> Device:
+    """Grade `device` by the rules in force, every zone judged `fields["grade"]`."""
+    _version, rules, _row = grading_documents.current_rules(session)
+    zones = rules.categories.get(device.category)
+    judged = dict.fromkeys(zones.zones if zones else (), fields.get("grade", "A"))
+    data = GradeIn.model_validate(
+        {
+            "cosmetic": judged,
+            "tpm2": True if device.category in demo_bench.COMPUTERS else None,
+            "override": fields.get("override"),
+        }
+    )
+    grading.grade_device(
+        session,
+        DEMO_ACTOR,
+        code=device.code,
+        data=data,
+        preview=False,
+        today=date.today(),
+        locale="fr",
+    )
+    return db_devices.by_code(session, device.code)
 
 
 def _batch(session: Session, donor: Donor, site: str, declared: dict[str, int]) -> Batch:
@@ -152,9 +202,9 @@ def seed(session: Session) -> list[Login] | None:
         donor,
         "Nantes, siège",
         {
-            Category.LAPTOP: 6,
+            Category.LAPTOP: 7,
             Category.DESKTOP: 1,
-            Category.SMARTPHONE: 2,
+            Category.SMARTPHONE: 3,
             Category.TABLET: 1,
             Category.BASIC_PHONE: 1,
         },
@@ -255,7 +305,7 @@ def seed_extra(
                 session,
                 device,
                 target,
-                {"grade": rng.choice("ABC"), "price_cents": 5000},
+                {"grade": rng.choice("ABC")},
                 structures,
             )
         if progress:

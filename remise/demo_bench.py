@@ -15,9 +15,10 @@ from db import devices
 from db.enums import Status
 from db.media import Level, MediumType, Method, Verification, media_of
 from db.models import Device
-from refurbish import checklists, service
+from refurbish import checklists, probing, service
 from refurbish.erasure import service as erasure
 from refurbish.erasure.models import ErasureIn, MediumIn, VerificationIn
+from refurbish.hardware.snapshot import Snapshot
 from refurbish.models import HarvestedPartIn, PartReplaced, RunFinish
 from remise.auth import Actor
 
@@ -42,30 +43,79 @@ def passing(step: checklists.Step) -> Any:
     return None
 
 
-def _record(session: Session, actor: Actor, run_id: int, steps: list[checklists.Step]) -> None:
+def _record(
+    session: Session,
+    actor: Actor,
+    run_id: int,
+    steps: list[checklists.Step],
+    values: dict[str, Any],
+) -> None:
     for step in steps:
-        value = passing(step)
+        value = values.get(step.key, passing(step))
         if value is not None:
             service.record_step(session, actor, run_id=run_id, key=step.key, value=value, note=None)
 
 
-def run_through(session: Session, actor: Actor, code: str, target: Status) -> Device:
-    """Start a run on device `code`, record its steps as far as `target` needs, and finish
-    it if `target` is an outcome; returns the device as the session now holds it."""
+def run_through(
+    session: Session,
+    actor: Actor,
+    code: str,
+    target: Status,
+    values: dict[str, Any] | None = None,
+) -> Device:
+    """Start a run on device `code`, probe it if it is a computer, record its steps as far
+    as `target` needs (with `values` where given), and finish it if `target` is an
+    outcome; returns the device as the session now holds it."""
     run_id = service.start_run(session, actor, code=code).id or 0
     device = devices.by_code(session, code)
-    _work(session, actor, device, run_id, target)
+    if device.category in COMPUTERS:
+        probing.record_snapshot(session, actor, code=code, taken=demo_probe(device))
+    _work(session, actor, device, run_id, target, values or {})
     return device
 
 
-def _work(session: Session, actor: Actor, device: Device, run_id: int, target: Status) -> None:
+# What the bench station reads of a demo computer: an 8th-generation Core i5 with 8 GB
+# of RAM and a 256 GB SSD (a laptop adds its battery), each disk with its own serial.
+COMPUTERS = ("laptop", "desktop")
+
+
+def demo_probe(device: Device) -> Snapshot:
+    laptop = device.category == "laptop"
+    return Snapshot.model_validate(
+        {
+            "source": "live",
+            "system": {"vendor": device.brand, "product": device.model},
+            "cpu": {"model": "Intel(R) Core(TM) i5-8350U CPU @ 1.70GHz", "cores": 8},
+            "memory": {"total_bytes": 8 * 2**30 - 300 * 2**20},
+            "disks": [
+                {
+                    "name": "nvme0n1" if laptop else "sda",
+                    "model": "SAMSUNG MZVLB256HAHQ" if laptop else "Samsung SSD 860 EVO 250GB",
+                    "serial": f"S4DXNX0M{device.id or 0:06d}",
+                    "size_bytes": 256_060_514_304 if laptop else 250_059_350_016,
+                    "kind": "nvme" if laptop else "ssd",
+                }
+            ],
+            "batteries": [{"name": "BAT0", "health_percent": "83.40"}] if laptop else [],
+        }
+    )
+
+
+def _work(
+    session: Session,
+    actor: Actor,
+    device: Device,
+    run_id: int,
+    target: Status,
+    values: dict[str, Any],
+) -> None:
     steps = list(service.template_of_run(session, service.run(session, run_id)).steps)
     if target not in OUTCOMES:
-        _record(session, actor, run_id, steps[:STARTED_STEPS])
+        _record(session, actor, run_id, steps[:STARTED_STEPS], values)
         return
     if target == Status.REFURBISHED:
-        _record(session, actor, run_id, steps)
-        if device.category in ("smartphone", "tablet"):
+        _record(session, actor, run_id, steps, values)
+        if device.category in ("smartphone", "tablet") and "battery_health" not in values:
             part = PartReplaced(part="battery", removed="d'origine, 71 %", fitted="neuve, 100 %")
             service.replace_part(session, actor, run_id=run_id, data=part)
         erase(session, actor, device)

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from db import ledger
 from db.clock import utcnow
 from db.engine import transaction
+from grading import jobs as grading_jobs
 from intake import jobs as intake_jobs
 from refurbish.erasure import sampling
 from remise import accounts, idempotency
@@ -86,6 +87,17 @@ def draw_erasure_sample(
     return found
 
 
+def make_graded_available(engine: Engine, *, today: date | None = None) -> list[int]:
+    """Graded devices whose data is now erased become available (see `grading.jobs`)."""
+    with transaction(engine) as session:
+        made = grading_jobs.make_available(
+            session, system_actor("scheduler"), today=today or utcnow().date()
+        )
+    if made:
+        log.info("made available once erased: %d devices", len(made))
+    return made
+
+
 def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
     jobs = BackgroundScheduler(timezone="UTC")
     jobs.add_job(
@@ -122,6 +134,15 @@ def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
         args=[engine, settings],
         hours=1,
         id="intake-files",
+        coalesce=True,
+        max_instances=1,
+    )
+    jobs.add_job(
+        make_graded_available,
+        "interval",
+        args=[engine],
+        minutes=1,
+        id="graded-available",
         coalesce=True,
         max_instances=1,
     )

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers the tables)
+import grading.models  # noqa: F401
 import intake.models  # noqa: F401
 import refurbish.models  # noqa: F401
 from db.engine import make_engine, normalise_url

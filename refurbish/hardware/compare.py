@@ -99,6 +99,27 @@ def specs(taken: Snapshot) -> dict[str, Any]:
     return {key: value for key, value in facts.items() if value is not None}
 
 
+def measured(taken: Snapshot) -> dict[str, Any]:
+    """What other stages read of a snapshot, carried by its `device.probed` event (they
+    never read refurbish's tables): the processor, memory, disks and batteries, in the
+    snapshot's own shape (grading.facts reads either)."""
+    return {
+        "cpu": {"model": taken.cpu.model},
+        "memory": {"total_bytes": taken.memory.total_bytes, "modules": taken.memory.modules},
+        "disks": [
+            {
+                "kind": d.kind,
+                "size_bytes": d.size_bytes,
+                "removable": d.removable,
+                "bus": d.bus,
+                "smart": {"passed": d.smart.passed} if d.smart is not None else None,
+            }
+            for d in taken.disks
+        ],
+        "batteries": [{"health_percent": b.health_percent} for b in taken.batteries],
+    }
+
+
 def filled(device: dict[str, Any], taken: Snapshot) -> dict[str, Any]:
     """Device fields intake left empty that the snapshot knows: brand, model, serial, specs."""
     fields: dict[str, Any] = {}

@@ -87,16 +87,16 @@ def test_refurbished_is_refused_while_steps_block_it(
     code = labelled(engine)
     run = start(client, bench, code)
     fill(client, bench, run["id"], skip=frozenset({"wifi"}), values={"keyboard": False})
-    client.put(f"/api/v1/runs/{run['id']}/steps/battery_health", headers=bench, json={"value": 52})
+    client.put(f"/api/v1/runs/{run['id']}/steps/battery_health", headers=bench, json={"value": 120})
     refused = finish(client, bench, run["id"], outcome="refurbished")
     assert refused.status_code == 409 and refused.json()["code"] == "run_blocked"
     blocking = {b["key"]: b for b in refused.json()["blocking"]}
     assert set(blocking) == {"keyboard", "wifi", "battery_health"}
     assert blocking["wifi"]["state"] == "missing" and blocking["keyboard"]["state"] == "failed"
     detail = refused.json()["detail"]
-    assert "Santé de la batterie (52 %, hors de 60–100)" in detail and "Wi-Fi (pas fait)" in detail
+    assert "Santé de la batterie (120 %, hors de 0–100)" in detail and "Wi-Fi (pas fait)" in detail
     english = finish(client, {**bench, "Accept-Language": "en"}, run["id"], outcome="refurbished")
-    assert "Battery health (52 %, outside 60–100)" in english.json()["detail"]
+    assert "Battery health (120 %, outside 0–100)" in english.json()["detail"]
     assert device(engine, code).status == Status.IN_REFURBISHMENT
     # fixing them, with a re-recorded value each, unblocks it
     for key, value in (("keyboard", True), ("wifi", True), ("battery_health", 91)):

@@ -1,0 +1,156 @@
+"""A device's facts for the rules: read from its checklist answers, its newest probe
+snapshot and its specs, as numbers and words the rules compare. Pure.
+
+Where two sources say the same thing, the measure taken at the bench wins: the
+checklist's battery health (read in the phone's settings or a tool) over the probe's,
+the probe's RAM and disks over what intake typed. A fact nobody measured is absent
+(None), and the rules treat it as unknown.
+
+Sizes are in the units their thresholds are written in: RAM in GiB as installed (the
+modules' sizes, else what the kernel sees rounded up to a whole GiB: it keeps some for
+itself), storage in GB as printed on disks (10^9 bytes).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+GIB = 1024**3
+GB = 10**9
+
+# Windows 11's supported processors, as the practical rule has it: Intel 8th generation
+# and later, AMD Zen+ and later (reference-data §4: Chromium's hardware_check.cc, medium;
+# Microsoft's list itself not read). Read from the model name the probe reports.
+_INTEL_CORE = re.compile(r"\bi[3579][- ](\d{4,5})[a-z]*\b", re.IGNORECASE)
+_INTEL_CORE_ULTRA = re.compile(r"\bcore\(?t?m?\)?\s+ultra\b", re.IGNORECASE)
+_INTEL_NEW_CORE = re.compile(r"\bcore\(?t?m?\)?\s+[3579]\s+\d{3}", re.IGNORECASE)
+_RYZEN = re.compile(r"\bryzen\s+(?:threadripper\s+)?(?:pro\s+)?[3579]?\s*(\d{4})", re.IGNORECASE)
+_OLD = re.compile(
+    r"\b(core\(?t?m?\)?2|pentium\s+(?:dual|d\b|4)|celeron\s+[a-z]?\d{3,4}\b|atom|athlon|phenom"
+    r"|turion|sempron|fx-\d|a\d{1,2}-\d{4})",
+    re.IGNORECASE,
+)
+
+
+def intel_generation(model: str) -> int | None:
+    """The generation of an Intel Core i3/i5/i7/i9 from its model number (i5-8250U: 8,
+    i7-10510U: 10, i5-1135G7: 11), or None if the name is not one."""
+    found = _INTEL_CORE.search(model)
+    if found is None:
+        return None
+    digits = found.group(1)
+    if len(digits) == 5 or (len(digits) == 4 and digits.startswith("1") and digits[1] in "0123"):
+        return int(digits[:2])  # 10th gen and later: i5-10210U, i5-1135G7, i7-12700
+    return int(digits[0])
+
+
+def cpu_supports_windows11(model: str | None) -> bool | None:
+    """Whether the processor is of a generation Windows 11 supports; None when its name
+    says nothing we can tell (a server chip, an unknown brand)."""
+    if not model:
+        return None
+    if _INTEL_CORE_ULTRA.search(model) or _INTEL_NEW_CORE.search(model):
+        return True
+    generation = intel_generation(model)
+    if generation is not None:
+        return generation >= 8
+    ryzen = _RYZEN.search(model)
+    if ryzen is not None:
+        return int(ryzen.group(1)[0]) >= 2  # Ryzen 1000 is Zen; 2000 and later Zen+ on
+    if _OLD.search(model):
+        return False
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError:
+        return None
+
+
+def ram_gib(probe: dict[str, Any]) -> float | None:
+    memory = probe.get("memory") or {}
+    modules = [_module_bytes(m) for m in memory.get("modules") or []]
+    if modules and all(size is not None for size in modules):
+        return sum(size for size in modules if size is not None) / GIB
+    total = memory.get("total_bytes")
+    if isinstance(total, int) and total > 0:
+        return float(math.ceil(total / GIB))
+    return None
+
+
+def _module_bytes(module: dict[str, Any]) -> int | None:
+    size = module.get("size") or module.get("size_bytes")
+    number = _number(size)
+    return int(number) if number else None
+
+
+def _own_disks(probe: dict[str, Any]) -> list[dict[str, Any]]:
+    return [d for d in probe.get("disks") or [] if not d.get("removable") and d.get("bus") != "usb"]
+
+
+def storage(probe: dict[str, Any]) -> dict[str, Any]:
+    disks = _own_disks(probe)
+    sizes = [d["size_bytes"] for d in disks if isinstance(d.get("size_bytes"), int)]
+    kinds = {d.get("kind") for d in disks}
+    smart = [(d.get("smart") or {}).get("passed") for d in disks]
+    all_known = bool(disks) and "unknown" not in kinds and None not in kinds
+    return {
+        "storage_gb": round(max(sizes) / GB, 1) if sizes else None,
+        "has_ssd": _seen(bool(kinds & {"ssd", "nvme"}), all_known),
+        "has_hdd": _seen("hdd" in kinds, all_known),
+        "smart_failing": _seen(False in smart, bool(smart) and None not in smart),
+    }
+
+
+def _seen(found: bool, all_known: bool) -> bool | None:
+    """True if found; False only if every disk said what it is; else unknown."""
+    return True if found else (False if all_known else None)
+
+
+def battery_percent(steps: dict[str, Any], probe: dict[str, Any]) -> float | None:
+    measured = _number(steps.get("battery_health"))
+    if measured is not None:
+        return measured
+    healths = [_number(b.get("health_percent")) for b in probe.get("batteries") or []]
+    known = [h for h in healths if h is not None]
+    return min(known) if known else None
+
+
+def facts_of(
+    category: str,
+    steps: dict[str, Any],
+    probe: dict[str, Any] | None,
+    attributes: dict[str, Any],
+    declared: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The facts the rules compare, from the checklist (`steps`: key → value), the newest
+    snapshot (`probe`, as stored), the device's specs (`attributes`) and what the
+    grading step declared (`declared`: a TPM 2.0 seen in the firmware settings)."""
+    probe = probe or {}
+    declared = declared or {}
+    ram = ram_gib(probe)
+    if ram is None:
+        ram = _number(attributes.get("ram_gb"))
+    found = storage(probe)
+    if found["storage_gb"] is None:
+        found["storage_gb"] = _number(attributes.get("storage_gb"))
+    cpu = (probe.get("cpu") or {}).get("model") or attributes.get("cpu")
+    tpm = declared.get("tpm2")
+    if tpm is None:
+        tpm = attributes.get("tpm2")
+    return {
+        "category": category,
+        "battery_percent": battery_percent(steps, probe),
+        "ram_gb": round(ram, 2) if ram is not None else None,
+        **found,
+        "cpu_windows11": cpu_supports_windows11(cpu if isinstance(cpu, str) else None),
+        "tpm2": tpm if isinstance(tpm, bool) else None,
+    }
