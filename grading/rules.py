@@ -153,6 +153,7 @@ class Rule(Strict):
     when: Condition
     effect: Effect
     reason: Words  # {value} and {threshold} are the decisive measure and its limit
+    short: Words | None = None  # a few words for the label: « Linux maintenu »
     source: Text  # where the figure comes from, or "association's choice"
 
 
@@ -184,6 +185,7 @@ class RulesDocument(Strict):
     schema_version: Literal[1] = 1
     title: Text
     grades: dict[Literal["A", "B", "C"], Words]  # the scale in a sentence each
+    grades_short: dict[Literal["A", "B", "C"], Words]  # the same in a few words, for labels
     categories: dict[str, CategoryZones]
     from_steps: dict[str, StepGrades] = Field(default_factory=dict)  # zone → step
     needs_os: list[str] = Field(default_factory=list)
@@ -194,8 +196,8 @@ class RulesDocument(Strict):
         unknown = [c for c in (*self.categories, *self.needs_os) if c not in CATEGORIES]
         if unknown:
             raise ValueError(f"unknown category {unknown[0]!r}")
-        if set(self.grades) != set(GRADES):
-            raise ValueError("grades names A, B and C, each once")
+        if set(self.grades) != set(GRADES) or set(self.grades_short) != set(GRADES):
+            raise ValueError("grades and grades_short name A, B and C, each once")
         seen: set[str] = set()
         for rule in self.rules:
             if rule.id in seen:
@@ -222,11 +224,15 @@ class Reason:
     text: Words
     source: str
     measured: tuple[Compared, ...]
+    short: Words | None = None
 
     def said(self, locale: str) -> str:
         first = self.measured[0] if self.measured else None
-        template = self.text.in_(locale)
-        return _fill(template, first, locale)
+        return _fill(self.text.in_(locale), first, locale)
+
+    def said_short(self, locale: str) -> str | None:
+        first = self.measured[0] if self.measured else None
+        return _fill(self.short.in_(locale), first, locale) if self.short else None
 
 
 def _fill(template: str, first: Compared | None, locale: str) -> str:
@@ -319,7 +325,7 @@ def _reason(rule: Rule, measured: list[Compared]) -> Reason:
         if effect.max_grade
         else ("os", effect.os)
     )
-    return Reason(rule.id, kind, detail, rule.reason, rule.source, tuple(measured))
+    return Reason(rule.id, kind, detail, rule.reason, rule.source, tuple(measured), rule.short)
 
 
 def zone_grades(

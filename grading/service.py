@@ -237,8 +237,9 @@ def grade_device(
     waiting = _waiting(session, device, decision, price)
     decision_id = None
     if not preview:
+        words = summary(document, decision)
         decision_id = _apply(
-            session, actor, device, decision, version, grid_version, price, waiting
+            session, actor, device, decision, version, grid_version, price, waiting, words
         )
     return GradeRead(
         device=codes.display(device.code),
@@ -260,6 +261,23 @@ def grade_device(
         rules_version=version,
         decision_id=decision_id,
     )
+
+
+def summary(document: rules.RulesDocument, decision: Decision) -> dict[str, Any] | None:
+    """What a label, the catalog or a receipt prints with the grade, in each language:
+    the grade's sentence, a few words of it, and the short reasons (« Linux maintenu »)."""
+    grade = decision.grade
+    if grade is None:
+        return None
+    found: dict[str, Any] = {"grade": grade, "os": decision.outcome.os}
+    for locale in ("fr", "en"):
+        shorts = [r.said_short(locale) for r in decision.reasons]
+        found[locale] = {
+            "sentence": document.grades[grade].in_(locale),  # type: ignore[index]
+            "words": document.grades_short[grade].in_(locale),  # type: ignore[index]
+            "reasons": [s for s in shorts if s],
+        }
+    return found
 
 
 def _price_read(price: pricing.Price, grid_version: int, locale: str) -> PriceRead:
@@ -295,8 +313,13 @@ def _apply(
     grid_version: int,
     price: pricing.Price | None,
     waiting: list[Any],
+    words: dict[str, Any] | None,
 ) -> int:
-    """Record the decision and move the device; returns the decision's id."""
+    """Record the decision and move the device; returns the decision's id. The grade's
+    words go with it on the device (`attributes.grading`), for whatever prints it."""
+    attributes = {k: v for k, v in (device.attributes or {}).items() if k != "grading"}
+    if words is not None:
+        attributes["grading"] = words
     row = GradeDecision(
         device_id=device.id or 0,
         run_id=decision.inputs.run_id,
@@ -340,7 +363,8 @@ def _apply(
         )
     if decision.grade is None:
         if device.grade is not None:
-            lifecycle.change(session, device, actor=who, fields={"grade": None}, extra=extra)
+            fields = {"grade": None, "attributes": attributes}
+            lifecycle.change(session, device, actor=who, fields=fields, extra=extra)
         appended = lifecycle.record(
             session, device, actor=who, event=EventType.DEVICE_GRADE_REFUSED, extra=extra
         )
@@ -352,7 +376,7 @@ def _apply(
             device,
             to=Status.GRADED,
             actor=who,
-            fields={"grade": decision.grade},
+            fields={"grade": decision.grade, "attributes": attributes},
             extra=extra,
         )
     else:
@@ -360,7 +384,7 @@ def _apply(
             session,
             device,
             actor=who,
-            fields={"grade": decision.grade},
+            fields={"grade": decision.grade, "attributes": attributes},
             event=EventType.DEVICE_GRADED,
             extra=extra,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from babel.numbers import format_currency
 
@@ -22,6 +23,7 @@ class LabelContent:
     headline: str  # brand and model
     detail: str  # category, batch, donor
     grading: str | None  # grade and solidarity price, once graded
+    grade_words: str | None = None  # what the grade means, and why, in a few words
 
 
 def label_content(
@@ -36,8 +38,12 @@ def label_content(
     price_cents: int | None,
     locale: str,
     translate: Callable[[str], str],
+    graded: dict[str, Any] | None = None,
 ) -> LabelContent:
-    """The texts of a device's label, in `locale` (`translate` turns a msgid into it)."""
+    """The texts of a device's label, in `locale` (`translate` turns a msgid into it).
+    `graded` is what grading left on the device (`attributes.grading`): the grade's
+    meaning in a few words and its short reasons, printed with it (a bare « grade A »
+    tells a buyer nothing)."""
     category_label = translate(CATEGORY_LABELS.get(Category(category), N_("Other")))
     headline = " ".join(part.strip() for part in (brand, model) if part and part.strip())
     batch = translate(N_("Batch %(id)s")) % {"id": batch_id} if batch_id is not None else ""
@@ -54,7 +60,16 @@ def label_content(
         headline=headline or category_label,
         detail=detail,
         grading=grading,
+        grade_words=_grade_words(graded, grade, locale),
     )
+
+
+def _grade_words(graded: dict[str, Any] | None, grade: str | None, locale: str) -> str | None:
+    if not graded or not grade or graded.get("grade") != grade:
+        return None  # graded again since, by hand: its words are not this grade's
+    said = graded.get(locale) or graded.get("fr") or {}
+    parts = [said.get("words"), *(said.get("reasons") or [])]
+    return SEPARATOR.join(p for p in parts if isinstance(p, str) and p) or None
 
 
 def location_content(

@@ -155,6 +155,7 @@ def _items(content: LabelContent) -> list[fit.Item]:
         fit.Item(content.headline, bold=True, max_lines=2, keep=3),
         fit.Item(content.detail, max_lines=2, keep=1),
         fit.Item(content.grading or "", bold=True, max_lines=1, keep=2),
+        fit.Item(content.grade_words or "", max_lines=2, keep=0),  # dropped first
     ]
 
 

@@ -116,6 +116,7 @@ def contents(
             price_cents=d.price_cents,
             locale=locale,
             translate=translate,
+            graded=(d.attributes or {}).get("grading"),
         )
         for d in found
     ]

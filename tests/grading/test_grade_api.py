@@ -184,3 +184,18 @@ def test_a_zone_the_category_does_not_have_is_refused(
     assert answer.status_code == 422 and answer.json()["code"] == "zone_not_of_category"
     assert answer.json()["errors"][0]["field"] == "cosmetic.buttons"
     assert "boutons" in answer.json()["detail"] and "clavier" in answer.json()["detail"]
+
+
+def test_the_label_says_what_the_grade_means(
+    client: TestClient, engine: Engine, bench: dict[str, str]
+) -> None:
+    """A bare « Grade B » tells a buyer nothing (DGCCRF): the label adds its meaning in a
+    few words and the short reasons, from what grading left on the device."""
+    code = refurbished(client, engine, bench, values={"casing": "worn"})
+    grade(client, bench, code, {"cosmetic": {"keyboard": "A"}})
+    url = f"/api/v1/devices/{code}/label.zpl?preview=true&format=thermal-62mm"
+    label = client.get(url, headers=bench)
+    assert label.status_code == 200, label.text
+    assert "Grade B" in label.text and "Linux maintenu" in label.text
+    assert "visible de pr" in label.text  # « légère usure, visible de près »
+    assert device(engine, code).attributes["grading"]["en"]["words"].startswith("light wear")
