@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from db import codes, devices, ledger, lifecycle, media
+from db import codes, devices, lifecycle, media
 from db.clock import now_iso
 from db.enums import STATUS_LABELS, Status
 from db.errors import N_, Message
@@ -33,6 +33,7 @@ from grading.errors import (
     ZonesNotJudged,
 )
 from grading.facts import facts_of
+from grading.inputs import BenchInputs, bench_inputs
 from grading.models import GradeDecision, GradeIn, GradeRead, PriceRead, ReasonRead
 from remise.auth import Actor
 from remise.i18n import localise
@@ -55,54 +56,6 @@ NO_SYSTEM = rules.Words(
     en="no system can be chosen: RAM, storage or processor unknown (probe the device at the "
     "bench, or say whether it has a TPM)",
 )
-
-
-@dataclass(frozen=True)
-class BenchInputs:
-    run_id: int | None
-    steps: dict[str, Any]  # key → its newest value in that run
-    failed: list[str]  # the steps whose newest answer failed
-    probe: dict[str, Any] | None
-
-
-def bench_inputs(session: Session, device: Device) -> BenchInputs:
-    """The checklist of the run that made `device` refurbished, and its newest probe."""
-    events = ledger.history(session, device.id or 0)
-    run_id = None
-    for event in reversed(events):
-        if event.type == EventType.DEVICE_REFURBISHED:
-            run_id = ledger.payload_of(event).get("run_id")
-            break
-    steps: dict[str, Any] = {}
-    states: dict[str, str] = {}
-    probe: dict[str, Any] | None = None
-    for event in events:
-        if event.type == EventType.RUN_STEP_RECORDED and run_id is not None:
-            payload = ledger.payload_of(event)
-            if payload.get("run_id") == run_id:
-                key = payload["step"]
-                steps[key] = (payload.get("value") or [None, None])[-1]
-                states[key] = payload.get("state", "")
-        elif event.type == EventType.DEVICE_PROBED:
-            probe = ledger.payload_of(event).get("measured") or probe
-    if probe is None:  # probed before the probe's measures came with its event: the specs
-        specs = (device.attributes or {}).get("specs") or {}
-        probe = _from_specs(specs) if specs else None
-    failed = sorted(key for key, state in states.items() if state == "failed")
-    return BenchInputs(run_id, steps, failed, probe)
-
-
-def _from_specs(specs: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "cpu": {"model": specs.get("cpu")},
-        "memory": {"total_bytes": specs.get("ram_bytes")},
-        "disks": [
-            {"kind": d.get("kind"), "size_bytes": d.get("bytes")} for d in specs.get("disks") or []
-        ],
-        "batteries": [{"health_percent": specs.get("battery_health_percent")}]
-        if specs.get("battery_health_percent")
-        else [],
-    }
 
 
 def _reason_read(reason: rules.Reason, locale: str) -> ReasonRead:
