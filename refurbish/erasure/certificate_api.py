@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from db.engine import transaction
 from refurbish.erasure import certificate_pdf, certificates, service, signing
 from remise.auth import Actor, Permission
-from remise.deps import IdPath, SessionDep, WriteSessionDep, get_settings, require
+from remise.deps import IdPath, SessionDep, get_engine, get_settings, require
 from remise.errors import locale_of
 from remise.settings import Settings
 
@@ -57,19 +58,36 @@ KeyDep = Annotated[Ed25519PrivateKey, Depends(signing_key)]
 
 
 def _issue(
-    session: Any, actor: Actor, key: Ed25519PrivateKey, settings: Settings, **which: Any
+    request: Request,
+    session: Any,
+    actor: Actor,
+    key: Ed25519PrivateKey,
+    settings: Settings,
+    **which: Any,
 ) -> Any:
-    issuer = certificates.Issuer(
-        organisation=settings.organisation, name=service.operator_name(session, actor)
-    )
-    return certificates.current(
-        session,
-        key=key,
-        issuer=issuer,
-        public_url=settings.public_url,
-        actor=actor.ledger_name,
-        **which,
-    )
+    """The certificate as the ledger stands, looked for in the request's read-only
+    transaction; only when a new one is due does a writing transaction issue it, so
+    that asking again for an unchanged certificate never waits for SQLite's write lock."""
+
+    def current(on: Any, issue: bool) -> Any:
+        issuer = certificates.Issuer(
+            organisation=settings.organisation, name=service.operator_name(on, actor)
+        )
+        return certificates.current(
+            on,
+            key=key,
+            issuer=issuer,
+            public_url=settings.public_url,
+            actor=actor.ledger_name,
+            issue=issue,
+            **which,
+        )
+
+    found = current(session, issue=False)
+    if found is not None:
+        return found
+    with transaction(get_engine(request)) as writer:
+        return current(writer, issue=True)  # looked for again under the ledger's lock
 
 
 def _read(row: Any) -> CertificateRead:
@@ -83,12 +101,11 @@ def _read(row: Any) -> CertificateRead:
     )
 
 
-def _pdf(session: Any, row: Any, request: Request, settings: Settings) -> Response:
+def _pdf(row: Any, request: Request, settings: Settings) -> Response:
     """The certificate as a PDF, drawn once the transaction that may have issued it is
-    committed: a large batch's PDF takes a second or more, and the write lock that a new
-    certificate took would keep every other user waiting meanwhile."""
+    committed (`_issue`): a large batch's PDF takes a second or more, and no lock is
+    held meanwhile."""
     code, envelope = row.code, row.envelope
-    session.commit()
     data = certificate_pdf.render(envelope, locale_of(request), timezone=settings.timezone)
     name = f"certificat-effacement-{code}.pdf"
     return Response(
@@ -100,41 +117,46 @@ def _pdf(session: Any, row: Any, request: Request, settings: Settings) -> Respon
 
 @router.get("/batches/{batch_id}/certificate", response_model=CertificateRead)
 def batch_certificate(
-    batch_id: IdPath, session: WriteSessionDep, actor: Reader, key: KeyDep, settings: SettingsDep
+    batch_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    actor: Reader,
+    key: KeyDep,
+    settings: SettingsDep,
 ) -> CertificateRead:
     """The batch's certificate of sanitization as the ledger stands: the newest one issued
     if it still says the same, else a new one (a `certificate.issued` event) that
     supersedes it. Devices still waiting for erasure are listed in `pending`."""
-    return _read(_issue(session, actor, key, settings, batch_id=batch_id))
+    return _read(_issue(request, session, actor, key, settings, batch_id=batch_id))
 
 
 @router.get("/batches/{batch_id}/certificate.pdf", response_class=Response)
 def batch_certificate_pdf(
     batch_id: IdPath,
     request: Request,
-    session: WriteSessionDep,
+    session: SessionDep,
     actor: Reader,
     key: KeyDep,
     settings: SettingsDep,
 ) -> Response:
     """The batch's certificate as a PDF (in the reader's language), its signed content
     embedded so that `remise certificate verify FILE.pdf` checks it offline."""
-    row = _issue(session, actor, key, settings, batch_id=batch_id)
-    return _pdf(session, row, request, settings)
+    row = _issue(request, session, actor, key, settings, batch_id=batch_id)
+    return _pdf(row, request, settings)
 
 
 @router.get("/devices/{code}/certificate.pdf", response_class=Response)
 def device_certificate_pdf(
     code: str,
     request: Request,
-    session: WriteSessionDep,
+    session: SessionDep,
     actor: Reader,
     key: KeyDep,
     settings: SettingsDep,
 ) -> Response:
     """One device's certificate as a PDF (a donor may ask for one per device)."""
-    row = _issue(session, actor, key, settings, code=code)
-    return _pdf(session, row, request, settings)
+    row = _issue(request, session, actor, key, settings, code=code)
+    return _pdf(row, request, settings)
 
 
 @router.get("/certificates/key", response_model=PublicKeyRead)

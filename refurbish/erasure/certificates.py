@@ -217,9 +217,11 @@ def current(
     actor: str,
     batch_id: int | None = None,
     code: str | None = None,
-) -> ErasureCertificate:
+    issue: bool = True,
+) -> ErasureCertificate | None:
     """The certificate of batch `batch_id` (or device `code`) as the ledger stands now:
-    the newest one issued if it still says the same, else a new one superseding it."""
+    the newest one issued if it still says the same, else a new one superseding it
+    (None instead, when not `issue`: a read-only transaction finds out first)."""
     if batch_id is not None:
         batch = session.get(Batch, batch_id)
         if batch is None:
@@ -259,6 +261,8 @@ def current(
     digest = _digest(facts)
     if newest is not None and newest.envelope["content"].get("facts_sha256") == digest:
         return newest
+    if not issue:
+        return None
     head = ledger.lock(session)
     certificate = new_code()
     content = {

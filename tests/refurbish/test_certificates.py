@@ -10,6 +10,7 @@ and fails on a changed byte.
 from __future__ import annotations
 
 import io
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +247,27 @@ def test_production_refuses_to_start_without_its_signing_key(
     signing.create_key(key)
     ready = create_app(settings.model_copy(update={"certificate_key": key}), engine=engine)
     assert ready.state.certificate_key is not None
+
+
+@needs_corpus
+def test_an_unchanged_certificate_is_answered_without_the_write_lock(
+    client: TestClient, engine: Engine, db_url: str, bench: dict[str, str]
+) -> None:
+    """Asking again for a certificate nothing changed since reads only: it is answered
+    while another program holds SQLite's write lock (PostgreSQL has no such lock)."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's database-wide write lock")
+    coordinator = auth(make_token(engine, role=Role.COORDINATOR))
+    made = batch_of_three(client, engine, bench)
+    url = f"/api/v1/batches/{made['batch']}/certificate"
+    issued = client.get(url, headers=coordinator).json()["certificate"]
+    writer = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another program writing, for a long time
+        again = client.get(url, headers=coordinator)
+        pdf = client.get(url + ".pdf", headers=coordinator)
+    finally:
+        writer.rollback()
+        writer.close()
+    assert again.status_code == 200 and again.json()["certificate"] == issued
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
