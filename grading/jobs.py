@@ -1,11 +1,14 @@
-"""Grading's scheduler job: a graded device becomes available once its data is erased.
+"""Grading's scheduler job: a device is available exactly while its data is erased.
 
 A device graded while one of its media still waited (an erasure to verify again, a
 re-verification that failed) stays `graded`. The job reads the erasure events past its
 cursor (`grading.available`), and for each device that is graded, whose newest grading
 gave it a grade and whose every medium now counts, prices it with the grid in force
-and makes it `available`, as grading it would have. Idempotent: a device already
-available, or still waiting, is left as it is; the cursor moves in the same transaction.
+and makes it `available`, as grading it would have. The other way, an available device
+one of whose media no longer counts (the R2v3 re-verification failed) is withdrawn
+(`graded`) until it is erased again: no structure may claim it meanwhile. Idempotent: a
+device already where it should be is left as it is; the cursor moves in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ def make_available(session: Session, actor: Actor, *, today: date) -> list[int]:
 
 def _make_available(session: Session, actor: Actor, device_id: int, today: date) -> bool:
     device = session.get(Device, device_id)
+    if device is not None and device.status == Status.AVAILABLE:
+        _withdraw_if_unerased(session, actor, device)
+        return False
     if device is None or device.status != Status.GRADED or device.grade is None:
         return False
     decision = session.exec(
@@ -83,3 +89,17 @@ def _make_available(session: Session, actor: Actor, device_id: int, today: date)
         },
     )
     return True
+
+
+def _withdraw_if_unerased(session: Session, actor: Actor, device: Device) -> None:
+    unerased = media.outstanding(session, device.id or 0, device.category)
+    if not unerased:
+        return
+    lifecycle.move(
+        session,
+        device,
+        to=Status.GRADED,
+        actor=actor.ledger_name,
+        fields={"price_cents": None},
+        extra={"why": "data no longer erased", "erasure": [str(m) for m in unerased]},
+    )

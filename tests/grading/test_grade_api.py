@@ -199,3 +199,28 @@ def test_the_label_says_what_the_grade_means(
     assert "Grade B" in label.text and "Linux maintenu" in label.text
     assert "visible de pr" in label.text  # « légère usure, visible de près »
     assert device(engine, code).attributes["grading"]["en"]["words"].startswith("light wear")
+
+
+def test_an_available_device_whose_check_fails_is_withdrawn_until_erased_again(
+    client: TestClient, engine: Engine, bench: dict[str, str]
+) -> None:
+    """R2v3: another person reads a sampled erasure back and finds data. The device was
+    available: no structure may claim it until its medium is erased again."""
+    code = refurbished(client, engine, bench)
+    assert grade(client, bench, code, {"cosmetic": {"keyboard": "A"}}).json()["status"] == (
+        "available"
+    )
+    [medium] = client.get(f"/api/v1/devices/{code}/erasures", headers=bench).json()
+    erasure = medium["erasures"][0]["id"]
+    karim = auth(make_token(engine, role=Role.BENCH))
+    failed = {"verification": {"method": "sampled", "passed": False}, "tool": "remise verify-wipe"}
+    checked = client.post(f"/api/v1/erasures/{erasure}/reverify", headers=karim, json=failed)
+    assert checked.status_code == 201, checked.text
+    assert make_graded_available(engine) == []
+    stored = device(engine, code)
+    assert (stored.status, stored.grade, stored.price_cents) == ("graded", "A", None)
+    again = {"medium_id": medium["medium"]["id"], "level": "clear", "method": "overwrite",
+             "verification": {"method": "full", "passed": True}}  # fmt: skip
+    assert client.post(f"/api/v1/devices/{code}/erasures", headers=bench, json=again).is_success
+    assert make_graded_available(engine) == [stored.id]
+    assert device(engine, code).status == "available"
