@@ -23,13 +23,31 @@ GB = 10**9
 # Windows 11's supported processors, as the practical rule has it: Intel 8th generation
 # and later, AMD Zen+ and later (reference-data §4: Chromium's hardware_check.cc, medium;
 # Microsoft's list itself not read). Read from the model name the probe reports.
-_INTEL_CORE = re.compile(r"\bi[3579][- ](\d{4,5})[a-z]*\b", re.IGNORECASE)
+_INTEL_CORE = re.compile(r"\bi[3579][- ](\d{4,5})(?:[a-z]\w*)?\b", re.IGNORECASE)
 _INTEL_CORE_ULTRA = re.compile(r"\bcore\(?t?m?\)?\s+ultra\b", re.IGNORECASE)
 _INTEL_NEW_CORE = re.compile(r"\bcore\(?t?m?\)?\s+[3579]\s+\d{3}", re.IGNORECASE)
-_RYZEN = re.compile(r"\bryzen\s+(?:threadripper\s+)?(?:pro\s+)?[3579]?\s*(\d{4})", re.IGNORECASE)
+_RYZEN = re.compile(
+    r"\bryzen\s+(?:threadripper\s+)?(?:pro\s+)?(?:[3579]\s+)?(?:pro\s+)?(\d{4})",
+    re.IGNORECASE,
+)
+# Celeron and Pentium: Microsoft's list takes the Gemini Lake Refresh, Jasper Lake and
+# Elkhart Lake chips and those of the 8th-generation Core family and later; the older
+# ones (Apollo Lake, the first Gemini Lake, Braswell, Bay Trail, Kaby Lake) it does not.
+_ENTRY = re.compile(
+    r"\b(?:celeron|pentium)(?:\(r\))?\s+(?:silver\s+|gold\s+)?(?:cpu\s+)?([nj]?\d{3,4}[a-z]?)\b",
+    re.IGNORECASE,
+)
+ENTRY_SUPPORTED = frozenset(
+    {
+        "n4020", "n4120", "n4500", "n4505", "n5030", "n5100", "n5105", "n6000", "n6005",
+        "n6210", "n6211", "n6415", "j4025", "j4125", "j5040", "j6412", "j6413", "j6426",
+        "4205u", "4305u", "5205u", "5305u", "5405u", "6305", "6305e", "6405u", "7305",
+        "7505", "8505", "6500y",
+    }
+)  # fmt: skip
 _OLD = re.compile(
-    r"\b(core\(?t?m?\)?2|pentium\s+(?:dual|d\b|4)|celeron\s+[a-z]?\d{3,4}\b|atom|athlon|phenom"
-    r"|turion|sempron|fx-\d|a\d{1,2}-\d{4})",
+    r"\b(core\(?t?m?\)?\s*2|pentium(?:\(r\))?\s+(?:dual|d\b|4|m\b)|atom|athlon(?!\s+silver|\s+gold)"
+    r"|phenom|turion|sempron|fx(?:\(tm\))?-\d|a\d{1,2}-\d{4})",
     re.IGNORECASE,
 )
 
@@ -59,6 +77,9 @@ def cpu_supports_windows11(model: str | None) -> bool | None:
     ryzen = _RYZEN.search(model)
     if ryzen is not None:
         return int(ryzen.group(1)[0]) >= 2  # Ryzen 1000 is Zen; 2000 and later Zen+ on
+    entry = _ENTRY.search(model)
+    if entry is not None:
+        return entry.group(1).lower() in ENTRY_SUPPORTED
     if _OLD.search(model):
         return False
     return None
@@ -103,7 +124,7 @@ def storage(probe: dict[str, Any]) -> dict[str, Any]:
     smart = [(d.get("smart") or {}).get("passed") for d in disks]
     all_known = bool(disks) and "unknown" not in kinds and None not in kinds
     return {
-        "storage_gb": round(max(sizes) / GB, 1) if sizes else None,
+        "storage_gb": max(sizes) / GB if sizes else None,
         "has_ssd": _seen(bool(kinds & {"ssd", "nvme"}), all_known),
         "has_hdd": _seen("hdd" in kinds, all_known),
         "smart_failing": _seen(False in smart, bool(smart) and None not in smart),
@@ -149,7 +170,7 @@ def facts_of(
     return {
         "category": category,
         "battery_percent": battery_percent(steps, probe),
-        "ram_gb": round(ram, 2) if ram is not None else None,
+        "ram_gb": ram,
         **found,
         "cpu_windows11": cpu_supports_windows11(cpu if isinstance(cpu, str) else None),
         "tpm2": tpm if isinstance(tpm, bool) else None,

@@ -196,6 +196,11 @@ class RulesDocument(Strict):
         unknown = [c for c in (*self.categories, *self.needs_os) if c not in CATEGORIES]
         if unknown:
             raise ValueError(f"unknown category {unknown[0]!r}")
+        unknown_zones = [z for z in self.from_steps if z not in ZONES]
+        if unknown_zones:
+            raise ValueError(
+                f"from_steps names zone {unknown_zones[0]!r}: one of {', '.join(ZONES)}"
+            )
         if set(self.grades) != set(GRADES) or set(self.grades_short) != set(GRADES):
             raise ValueError("grades and grades_short name A, B and C, each once")
         seen: set[str] = set()
@@ -247,7 +252,7 @@ def _shown(value: Any, locale: str) -> str:
     if isinstance(value, bool):
         return {True: "oui", False: "non"}[value] if locale != "en" else str(value).lower()
     if isinstance(value, float):
-        text = f"{value:.1f}".rstrip("0").rstrip(".")
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
         return text.replace(".", ",") if locale != "en" else text
     if isinstance(value, list):
         return ", ".join(_shown(v, locale) for v in value)
@@ -376,20 +381,34 @@ def decide(
                 applying.append(reason)
             continue
         applying.append(reason)
+    if category not in document.categories:
+        applying.append(Reason("category_not_graded", "no_grade", None, NOT_GRADED, "", ()))
     stops = [r for r in applying if r.effect in ("no_grade", "not_sold")]
+    if not stops and category in document.needs_os and os_reason is None:
+        stops.append(Reason("system_unknown", "no_grade", None, NO_SYSTEM, "", ()))
+        applying.append(stops[-1])
     cosmetic = worst(list(zones.values())) if zones else None
     if stops:
         kind = "no_grade" if any(r.effect == "no_grade" for r in stops) else "not_sold"
         return Outcome(kind, None, cosmetic, None, zones, tuple(applying), tuple(missing))
-    if category in document.needs_os and os_reason is None:
-        return Outcome("not_sold", None, cosmetic, None, zones, tuple(applying), tuple(missing))
-    if cosmetic is None or missing:
+    if cosmetic is None or missing:  # zones still to judge: the caller asks for them
         return Outcome(
             "graded", None, cosmetic, _os(os_reason), zones, tuple(applying), tuple(missing)
         )
     caps = [r.detail for r in applying if r.effect == "max_grade" and r.detail]
     grade = worst([cosmetic, *caps])
     return Outcome("graded", grade, cosmetic, _os(os_reason), zones, tuple(applying), ())
+
+
+# Reasons the engine gives itself, whatever the document says.
+NOT_GRADED = Words(
+    fr="les règles ne donnent pas de grade à cette catégorie d'appareil",
+    en="the rules grade no device of this category",
+)
+NO_SYSTEM = Words(
+    fr="aucun système ne peut être choisi : RAM ou stockage inconnus (sondez l'appareil au poste)",
+    en="no system can be chosen: RAM or storage unknown (probe the device at the bench)",
+)
 
 
 def _os(reason: Reason | None) -> str | None:

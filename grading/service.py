@@ -46,16 +46,6 @@ ZONE_WORDS = {
     "buttons": N_("buttons"),
 }
 NO_PRICE = N_("the price grid has no price for this category and grade")
-NOT_GRADED = rules.Words(
-    fr="les règles ne donnent pas de grade à cette catégorie d'appareil",
-    en="the rules grade no device of this category",
-)
-NO_SYSTEM = rules.Words(
-    fr="aucun système ne peut être choisi : RAM, stockage ou processeur inconnus (sondez "
-    "l'appareil au poste, ou indiquez son TPM)",
-    en="no system can be chosen: RAM, storage or processor unknown (probe the device at the "
-    "bench, or say whether it has a TPM)",
-)
 
 
 def _reason_read(reason: rules.Reason, locale: str) -> ReasonRead:
@@ -122,18 +112,6 @@ def decide(
             raise error
     outcome = rules.decide(document, device.category, facts, inputs.steps, judged)
     reasons = list(outcome.reasons)
-    if device.category not in document.categories:
-        reasons.append(rules.Reason("category_not_graded", "no_grade", None, NOT_GRADED, "", ()))
-        outcome = rules.Outcome("no_grade", None, None, None, {}, tuple(reasons), ())
-    if (
-        device.category in document.needs_os
-        and outcome.os is None
-        and not any(r.effect in ("no_grade", "not_sold") for r in reasons)
-    ):
-        reasons.append(rules.Reason("system_unknown", "no_grade", None, NO_SYSTEM, "Remise", ()))
-        outcome = rules.Outcome(
-            "no_grade", None, outcome.cosmetic, None, outcome.zones, tuple(reasons), outcome.missing
-        )
     if outcome.outcome == "graded" and outcome.missing:
         zones = [Message(ZONE_WORDS[z]) for z in outcome.missing]
         error = ZonesNotJudged(device=codes.display(device.code), zones=zones)
