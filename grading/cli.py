@@ -87,12 +87,12 @@ def grade_command(
         )
 
     found = _run(work, read_only=preview)
-    _print_grade(found, preview)
+    _print_grade(found, preview, locale)
     if found.outcome != "graded":
         raise typer.Exit(1)
 
 
-def _print_grade(found: Any, preview: bool) -> None:
+def _print_grade(found: Any, preview: bool, locale: str) -> None:
     said = {"graded": found.grade or "?", "no_grade": "no grade", "not_sold": "not sold"}
     head = f"{found.device}: {said[found.outcome]}"
     if found.computed_grade and found.grade != found.computed_grade:
@@ -100,7 +100,7 @@ def _print_grade(found: Any, preview: bool) -> None:
     if found.os:
         head += f", {found.os}"
     if found.price:
-        head += f", {documents.euros(found.price.cents)}"
+        head += f", {documents.euros(found.price.cents, locale)}"
     out.print(head + (" (preview)" if preview else f" → {found.status}"), highlight=False)
     for reason_read in found.reasons:
         out.print(f"  - {reason_read.text}", highlight=False)

@@ -12,21 +12,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from babel.numbers import format_currency
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
 from db import canonical, ledger
-from db.clock import now_iso
+from db.clock import now_iso, utcnow
 from db.enums import CATEGORY_LABELS, Category
 from db.errors import N_, Message
 from db.events import EventType
 from grading import pricing
-from grading.errors import GridOverCap, InvalidDocument
+from grading.errors import GridBeforeInForce, GridOverCap, InvalidDocument
 from grading.models import GradingRulesVersion, PricingGridVersion
 from grading.pricing import GridDocument
 from grading.rules import RulesDocument
@@ -165,8 +168,8 @@ def publish_grid(
         first = over[0]
         error = GridOverCap(
             category=Message(CATEGORY_LABELS[Category(first.category)]),
-            highest=euros(first.highest_cents),
-            cap=euros(first.cap_cents),
+            highest=Euros(first.highest_cents),
+            cap=Euros(first.cap_cents),
         )
         error.extra = {
             "over_caps": [
@@ -177,6 +180,14 @@ def publish_grid(
         raise error
     stored = grid.model_dump(mode="json", by_alias=True)
     ledger.lock(session)
+    # A grid dated before the one in force would never take effect: the newest date wins.
+    _, _, latest = current_grid(session, utcnow().date())
+    if latest is not None and grid.effective_from.isoformat() < latest.effective_from:
+        raise GridBeforeInForce(
+            date=grid.effective_from.isoformat(),
+            version=latest.version,
+            other=latest.effective_from,
+        )
     newest = session.exec(
         select(PricingGridVersion.version).order_by(col(PricingGridVersion.version).desc()).limit(1)
     ).first()
@@ -205,9 +216,22 @@ def publish_grid(
     return row
 
 
-def euros(cents: int) -> str:
-    whole, rest = divmod(cents, 100)
-    return f"{whole} €" if not rest else f"{whole},{rest:02d} €"
+def euros(cents: int, locale: str = "fr") -> str:
+    """A price as the pages write it (babel): 130,00 € in French, €130.00 in English."""
+    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
+
+
+@dataclass(frozen=True)
+class Euros:
+    """A price inside a message, written in the language it is translated to."""
+
+    cents: int
+
+    def in_(self, locale: str) -> str:
+        return euros(self.cents, locale)
+
+    def __str__(self) -> str:
+        return euros(self.cents, "en")
 
 
 def rules_versions(session: Session) -> list[GradingRulesVersion]:

@@ -57,3 +57,11 @@ class ZoneNotOfCategory(Invalid):
     message = N_(
         "A device of this category has no zone %(zone)s to judge: its zones are %(zones)s."
     )
+
+
+class GridBeforeInForce(Invalid):
+    code = "grid_before_in_force"
+    message = N_(
+        "A grid taking effect on %(date)s would come before version %(version)s, in force "
+        "from %(other)s: choose a date on or after %(other)s. Nothing changed."
+    )

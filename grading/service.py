@@ -77,6 +77,19 @@ def _stored(reason: rules.Reason) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Said:
+    """Reasons inside a message, said in the language it is translated to."""
+
+    reasons: tuple[rules.Reason, ...]
+
+    def in_(self, locale: str) -> str:
+        return "; ".join(r.said(locale) for r in self.reasons)
+
+    def __str__(self) -> str:
+        return self.in_("en")
+
+
+@dataclass(frozen=True)
 class Decision:
     outcome: rules.Outcome
     reasons: tuple[rules.Reason, ...]
@@ -120,8 +133,8 @@ def decide(
     grade, override_reason = outcome.grade, None
     if data.override is not None:
         if outcome.outcome != "graded" or grade is None:
-            why = [r.said("fr") for r in reasons if r.effect in ("no_grade", "not_sold")]
-            raise OverrideWithoutGrade(device=codes.display(device.code), why="; ".join(why))
+            why = Said(tuple(r for r in reasons if r.effect in ("no_grade", "not_sold")))
+            raise OverrideWithoutGrade(device=codes.display(device.code), why=why)
         if not data.override.reason.strip():
             raise OverrideNeedsReason(grade=data.override.grade)
         if data.override.grade == grade:

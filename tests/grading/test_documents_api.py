@@ -200,7 +200,7 @@ def test_a_grid_above_the_legal_cap_is_refused_unless_waived(
     assert refused.json()["over_caps"] == [
         {"category": "laptop", "highest_cents": 19000, "cap_cents": 18000}
     ]
-    assert all(w in refused.json()["detail"] for w in ("Laptop", "190 €", "180 €"))
+    assert all(w in refused.json()["detail"] for w in ("Laptop", "€190.00", "€180.00"))
     assert client.get("/api/v1/pricing/grid/versions", headers=coordinator).json() == []
     assert client.get("/api/v1/pricing/grid", headers=bench).json()["version"] == 0
 
@@ -323,3 +323,17 @@ def test_a_retried_grade_is_applied_once(
     other = grade(client, keyed, code, {"cosmetic": {"keyboard": "C"}})
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
     assert device(engine, code).grade == "A"
+
+
+def test_a_grid_dated_before_the_one_in_force_is_refused(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    """The newest date in force wins: a grid dated before it would never take effect."""
+    now = shipped("default_grid.json") | {"effective_from": today_plus(0)}
+    assert client.put("/api/v1/pricing/grid", headers=coordinator, json=now).status_code == 200
+    earlier = shipped("default_grid.json") | {"effective_from": today_plus(-30)}
+    refused = client.put("/api/v1/pricing/grid", headers=coordinator | EN, json=earlier)
+    assert refused.status_code == 422 and refused.json()["code"] == "grid_before_in_force"
+    assert today_plus(0) in refused.json()["detail"]
+    versions = client.get("/api/v1/pricing/grid/versions", headers=coordinator).json()
+    assert [v["version"] for v in versions] == [1]

@@ -224,3 +224,14 @@ def test_an_available_device_whose_check_fails_is_withdrawn_until_erased_again(
     assert client.post(f"/api/v1/devices/{code}/erasures", headers=bench, json=again).is_success
     assert make_graded_available(engine) == [stored.id]
     assert device(engine, code).status == "available"
+
+
+def test_why_a_grade_cannot_be_overridden_is_said_in_the_readers_language(
+    client: TestClient, engine: Engine, bench: dict[str, str]
+) -> None:
+    worn = refurbished(client, engine, bench, Category.SMARTPHONE, values={"battery_health": 74})
+    body = {"cosmetic": {"buttons": "A"}, "override": {"grade": "C", "reason": "urgence"}}
+    english = grade(client, bench | {"Accept-Language": "en"}, worn, body).json()["detail"]
+    assert "battery 74 % < 80 %" in english and "batterie" not in english
+    french = grade(client, bench | FR, worn, body).json()["detail"]
+    assert "batterie 74 % < 80 %" in french

@@ -111,7 +111,7 @@ def test_the_grid_is_shown_and_published_within_the_caps(tmp_path: Path) -> None
     dear["prices"]["laptop"]["A"] = 16000
     refused = cli("pricing", "grid", "set", written(tmp_path / "dear.json", dear))
     assert refused.exit_code == 1, refused.output
-    assert all(w in refused.stderr for w in ("Laptop", "190 €", "180 €"))
+    assert all(w in refused.stderr for w in ("Laptop", "€190.00", "€180.00"))
     assert shown("pricing", "grid", "show")["version"] == 0
 
     cheaper = shipped("default_grid.json") | {"effective_from": today}
@@ -149,7 +149,7 @@ def test_a_preview_prints_the_grade_and_its_reasons_and_writes_nothing(
     answer = cli("grade", display(code), "--preview", "--keyboard", "A")
     assert answer.exit_code == 0, answer.output
     head, *lines = answer.stdout.splitlines()
-    assert head == f"{display(code)}: B, linux, 130 € (preview)"  # B: 100 € + 20 € + 10 €
+    assert head == f"{display(code)}: B, linux, €130.00 (preview)"  # B: 100 € + 20 € + 10 €
     assert "  - battery 55 % < 60 %: not grade A" in lines
     assert any(line.startswith("  - does not meet Windows 11") for line in lines)
     assert history(engine, code) == before
@@ -171,7 +171,7 @@ def test_a_grade_set_by_hand_needs_a_reason(
     done = cli("grade", code, "--keyboard", "A", "--override", "C", "--reason", reason)
     assert done.exit_code == 0, done.output
     head, *lines = done.stdout.splitlines()
-    assert head == f"{display(code)}: C (rules: A), linux, 100 € → available"
+    assert head == f"{display(code)}: C (rules: A), linux, €100.00 → available"
     assert f"  - grade set by hand, A → C: {reason}" in lines
     stored = device(engine, code)
     assert (stored.status, stored.grade, stored.price_cents) == ("available", "C", 10000)

@@ -111,7 +111,7 @@ def test_a_step_value_the_ledger_cannot_hold_is_a_422_naming_value(
         ("battery_health", "85", 85, "passed"),
         ("battery_health", "85.5", "85.5", "passed"),
         ("battery_health", '"85,5"', "85.5", "passed"),
-        ("battery_health", "40", 40, "failed"),
+        ("battery_health", "101", 101, "failed"),
         ("battery_health", "1e3", 1000, "failed"),
         ("notes", '"RAS, rayure au dos"', "RAS, rayure au dos", "recorded"),
     ],

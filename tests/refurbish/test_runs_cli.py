@@ -70,11 +70,11 @@ def test_a_script_takes_a_smartphone_to_refurbished(engine: Engine) -> None:
             continue
         result = runner.invoke(app, ["run", "step", str(run_id), step.key, value])
         assert result.exit_code == 0, (step.key, result.output)
-    low = runner.invoke(app, ["run", "step", str(run_id), "battery_health", "71"])
+    low = runner.invoke(app, ["run", "step", str(run_id), "battery_health", "101"])
     assert low.exit_code == 0 and "failed" in low.stdout
     blocked = runner.invoke(app, ["run", "finish", str(run_id), "refurbished"])
     assert (
-        blocked.exit_code == 1 and "Santé de la batterie (71 %, hors de 80–100)" in blocked.stderr
+        blocked.exit_code == 1 and "Santé de la batterie (101 %, hors de 0–100)" in blocked.stderr
     )
     part = runner.invoke(
         app, ["run", "part", str(run_id), "battery", "Batterie neuve", "--removed", "71 %"]
