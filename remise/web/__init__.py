@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute, Match
 
 from db.errors import N_
+from grading import web as grading_web
 from intake import import_pages as intake_import_pages
 from intake import web as intake_web
 from labels import web as labels_web
@@ -31,6 +32,7 @@ TEMPLATES = [
     Path(intake_web.__file__).parent / "templates",
     Path(labels_web.__file__).parent / "templates",
     Path(refurbish_web.__file__).parent / "templates",
+    Path(grading_web.__file__).parent / "templates",
 ]
 
 
@@ -101,6 +103,7 @@ def install(app: FastAPI) -> None:
         erasure_web.router,
         intake_web.router,
         intake_import_pages.router,
+        grading_web.router,
     ):
         pages_router.include_router(PathRouter.around(router))
     app.include_router(pages_router)
