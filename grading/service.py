@@ -220,6 +220,7 @@ def summary(document: rules.RulesDocument, decision: Decision) -> dict[str, Any]
             "sentence": document.grades[grade].in_(locale),  # type: ignore[index]
             "words": document.grades_short[grade].in_(locale),  # type: ignore[index]
             "reasons": [s for s in shorts if s],
+            "said": [r.said(locale) for r in decision.reasons],  # every reason, in full
         }
     return found
 

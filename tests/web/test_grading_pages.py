@@ -140,6 +140,11 @@ def test_a_volunteer_previews_then_applies_a_grade_and_the_device_becomes_availa
     reloaded = client.get(f"/bench/devices/{code}/grade/preview", follow_redirects=False)
     assert reloaded.status_code == 303 and reloaded.headers["location"] == url  # F5
 
+    device_page = shown(client.get(f"/bench/devices/{code}").text)  # the grade and its reasons
+    said = between(device_page, 'id="grade-words"', "</ul>")
+    assert "Grade B" in said and rules["grades"]["B"]["fr"] in said
+    assert "compatible Windows 11" in said
+
 
 def test_a_zone_nobody_judged_is_asked_for_beside_it_with_the_choices_kept(
     client: TestClient, engine: Engine, bench: dict[str, str]
