@@ -250,13 +250,12 @@ def test_production_refuses_to_start_without_its_signing_key(
 
 
 @needs_corpus
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL has no such lock
 def test_an_unchanged_certificate_is_answered_without_the_write_lock(
     client: TestClient, engine: Engine, db_url: str, bench: dict[str, str]
 ) -> None:
     """Asking again for a certificate nothing changed since reads only: it is answered
-    while another program holds SQLite's write lock (PostgreSQL has no such lock)."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("SQLite's database-wide write lock")
+    while another program holds SQLite's database-wide write lock."""
     coordinator = auth(make_token(engine, role=Role.COORDINATOR))
     made = batch_of_three(client, engine, bench)
     url = f"/api/v1/batches/{made['batch']}/certificate"
