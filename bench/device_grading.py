@@ -37,14 +37,12 @@ Run:  .venv/bin/python -m bench.device_grading [--quick]
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import platform
 import random
 import sqlite3
 import tempfile
 import time
-import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -57,6 +55,7 @@ import pydantic
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
+from bench import best_of, peak_mib, timed
 from db import devices, ledger, lifecycle
 from db.engine import make_engine, new_session, transaction
 from db.enums import Category, Status
@@ -120,16 +119,6 @@ class Figure:
         self.ours_per = self.ours_s / self.count * scale
         self.base_per = self.base_s / self.count * scale
         self.ratio = self.ours_s / self.base_s
-
-
-def timed(work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
-
-
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    return min(timed(work) for _ in range(runs))
 
 
 # --- 1. the rules engine --------------------------------------------------------------
@@ -386,16 +375,6 @@ def measure_service(
 
 
 # --- 3. peak memory -------------------------------------------------------------------
-
-
-def peak_mib(work: Callable[[], object]) -> float:
-    gc.collect()  # no garbage of the run before freed while this one is traced
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1] / MIB
-    finally:
-        tracemalloc.stop()
 
 
 def measure_memory(engine: Engine, bodies: Bodies) -> dict[str, float]:

@@ -48,7 +48,6 @@ import platform
 import sqlite3
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
@@ -61,6 +60,7 @@ import reportlab  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
+from bench import best_of, peak_mib
 from bench.ledger import Sqlite
 from db import ledger, lifecycle
 from db.engine import make_engine, new_session, transaction
@@ -117,16 +117,6 @@ class Figure:
         self.ours_ms = self.ours_s / self.count * 1e3
         self.base_ms = self.base_s / self.count * 1e3
         self.ratio = self.ours_s / self.base_s
-
-
-def timed(work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
-
-
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    return min(timed(work) for _ in range(runs))
 
 
 # --- 1. nwipe reports -----------------------------------------------------------------
@@ -386,15 +376,6 @@ def measure_check(engine: Engine, code: str, sizes: Sizes) -> tuple[list[Figure]
         Figure("check, cold vs ledger.verify", n, "device", cold, verify),
         Figure("check, warm vs ledger.verify", n, "device", warm, verify),
     ], events
-
-
-def peak_mib(work: Callable[[], object]) -> float:
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1] / MIB
-    finally:
-        tracemalloc.stop()
 
 
 # --- report ---------------------------------------------------------------------------

@@ -32,8 +32,7 @@ import io
 import json
 import platform
 import random
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +48,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from bench import best_of
 from db import codes
 from labels import fit, layouts, pdf, plan, png
 from labels.content import LabelContent, label_content
@@ -109,15 +109,6 @@ def contents_for(device_codes_: Sequence[str]) -> list[LabelContent]:
         )
         for i, code in enumerate(device_codes_)
     ]
-
-
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def thermal_ours(layout: ThermalLayout, contents: Sequence[LabelContent]) -> None:
