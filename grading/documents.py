@@ -130,29 +130,57 @@ def validated(schema: type[Model], document: Any, what: str) -> Model:
         raise error from exc
 
 
-def publish_rules(
-    session: Session, actor: Actor, document: Any, note: str | None = None
-) -> GradingRulesVersion:
-    """Publish `document` as the next version of the rules. Raises InvalidDocument."""
-    valid = validated(RulesDocument, document, RULES_WORDS)
-    stored = valid.model_dump(mode="json", by_alias=True)
-    ledger.lock(session)
-    newest, _, _ = current_rules(session)
-    row = GradingRulesVersion(
-        version=newest + 1,
+def _publish(
+    session: Session,
+    actor: Actor,
+    table: type[GradingRulesVersion] | type[PricingGridVersion],
+    stored: dict[str, Any],
+    note: str | None,
+    event: EventType,
+    payload: dict[str, Any],
+    **fields: Any,
+) -> Any:
+    """Store `stored` as the next version in `table`, with its author, date and note, and
+    its ledger event (`payload` plus the version and the document's SHA-256)."""
+    ledger.lock(session)  # the next version number is ours until the transaction ends
+    newest = session.exec(
+        select(table.version).order_by(col(table.version).desc()).limit(1)  # type: ignore[arg-type]
+    ).first()
+    row = table(
+        version=(newest or 0) + 1,
         document=stored,
         sha256=_digest(stored),
         note=(note or "").strip() or None,
         created_at=now_iso(),
         created_by=actor.ledger_name,
+        **fields,
     )
     session.add(row)
     session.flush()
     ledger.append(
         session,
         actor=actor.ledger_name,
-        type=EventType.GRADING_RULES_PUBLISHED,
-        payload={"version": row.version, "sha256": row.sha256, "rules": len(valid.rules)},
+        type=event,
+        payload={"version": row.version, "sha256": row.sha256, **payload},
+    )
+    return row
+
+
+def publish_rules(
+    session: Session, actor: Actor, document: Any, note: str | None = None
+) -> GradingRulesVersion:
+    """Publish `document` as the next version of the rules. Raises InvalidDocument."""
+    valid = validated(RulesDocument, document, RULES_WORDS)
+    stored = valid.model_dump(mode="json", by_alias=True)
+    payload = {"rules": len(valid.rules)}
+    row: GradingRulesVersion = _publish(
+        session,
+        actor,
+        GradingRulesVersion,
+        stored,
+        note,
+        EventType.GRADING_RULES_PUBLISHED,
+        payload,
     )
     return row
 
@@ -161,7 +189,7 @@ def publish_grid(
     session: Session, actor: Actor, document: Any, note: str | None = None
 ) -> PricingGridVersion:
     """Publish `document` as the next version of the grid, in force from its
-    `effective_from`. Raises InvalidDocument, GridOverCap."""
+    `effective_from`. Raises InvalidDocument, GridOverCap, GridBeforeInForce."""
     grid = validated(GridDocument, document, GRID_WORDS)
     over = pricing.over_caps(grid)
     if over:
@@ -178,40 +206,23 @@ def publish_grid(
             ]
         }
         raise error
-    stored = grid.model_dump(mode="json", by_alias=True)
     ledger.lock(session)
     # A grid dated before the one in force would never take effect: the newest date wins.
+    effective = grid.effective_from.isoformat()
     _, _, latest = current_grid(session, utcnow().date())
-    if latest is not None and grid.effective_from.isoformat() < latest.effective_from:
-        raise GridBeforeInForce(
-            date=grid.effective_from.isoformat(),
-            version=latest.version,
-            other=latest.effective_from,
-        )
-    newest = session.exec(
-        select(PricingGridVersion.version).order_by(col(PricingGridVersion.version).desc()).limit(1)
-    ).first()
-    row = PricingGridVersion(
-        version=(newest or 0) + 1,
-        effective_from=grid.effective_from.isoformat(),
-        document=stored,
-        sha256=_digest(stored),
-        note=(note or "").strip() or None,
-        created_at=now_iso(),
-        created_by=actor.ledger_name,
-    )
-    session.add(row)
-    session.flush()
-    ledger.append(
+    if latest is not None and effective < latest.effective_from:
+        raise GridBeforeInForce(date=effective, version=latest.version, other=latest.effective_from)
+    stored = grid.model_dump(mode="json", by_alias=True)
+    payload = {"effective_from": effective, "waivers": [w.model_dump() for w in grid.waivers]}
+    row: PricingGridVersion = _publish(
         session,
-        actor=actor.ledger_name,
-        type=EventType.PRICING_GRID_PUBLISHED,
-        payload={
-            "version": row.version,
-            "sha256": row.sha256,
-            "effective_from": row.effective_from,
-            "waivers": [w.model_dump() for w in grid.waivers],
-        },
+        actor,
+        PricingGridVersion,
+        stored,
+        note,
+        EventType.PRICING_GRID_PUBLISHED,
+        payload,
+        effective_from=effective,
     )
     return row
 
