@@ -25,3 +25,8 @@ def iso(moment: datetime) -> str:
 
 def now_iso(clock: Clock = utcnow) -> str:
     return iso(clock())
+
+
+def parse_iso(stamp: str) -> datetime:
+    """The aware instant a stored time names (the inverse of `iso`)."""
+    return datetime.fromisoformat(stamp.removesuffix("Z")).replace(tzinfo=UTC)

@@ -71,7 +71,10 @@ def is_busy(exc: BaseException) -> bool:
     orig = exc.orig if isinstance(exc, OperationalError) else exc
     if isinstance(orig, sqlite3.OperationalError):
         return str(orig).startswith(_SQLITE_BUSY)
-    return isinstance(orig, psycopg.errors.LockNotAvailable)
+    # A deadlock PostgreSQL broke (a claim holding catalogue rows while it waits for the
+    # ledger, against a writer holding the ledger that waits for one of those rows):
+    # the victim's transaction is rolled back whole, and trying again succeeds.
+    return isinstance(orig, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected)
 
 
 # What a writer kept waiting may raise, as `is_busy` tells them from real failures.
@@ -81,6 +84,7 @@ BUSY_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
     sqlite3.OperationalError,
     psycopg.errors.LockNotAvailable,
+    psycopg.errors.DeadlockDetected,
 )
 
 

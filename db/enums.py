@@ -60,3 +60,39 @@ CATEGORY_LABELS: dict[Category, str] = {
     Category.BASIC_PHONE: N_("Basic phone"),
     Category.OTHER: N_("Other"),
 }
+
+
+class StructureStatus(StrEnum):
+    PENDING = "pending"  # signed up, not yet approved: it may not claim
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class PublicCategory(StrEnum):
+    """Whom a partner structure serves (with its own words beside)."""
+
+    YOUTH = "youth"
+    JOB_SEEKERS = "job_seekers"
+    SENIORS = "seniors"
+    REFUGEES = "refugees"
+    HOUSING = "housing"  # people in housing precarity
+    OTHER = "other"
+
+
+STRUCTURE_STATUS_LABELS: dict[StructureStatus, str] = {
+    StructureStatus.PENDING: N_("waiting for approval"),
+    StructureStatus.ACTIVE: N_("active"),
+    StructureStatus.SUSPENDED: N_("suspended"),
+}
+
+PUBLIC_LABELS: dict[PublicCategory, str] = {
+    PublicCategory.YOUTH: N_("Young people"),
+    PublicCategory.JOB_SEEKERS: N_("Job seekers"),
+    PublicCategory.SENIORS: N_("Seniors"),
+    PublicCategory.REFUGEES: N_("Refugees"),
+    PublicCategory.HOUSING: N_("People in housing precarity"),
+    PublicCategory.OTHER: N_("Other"),
+}
+
+# Grades from best to worst: a catalogue's `min_grade=B` means A or B.
+GRADES: tuple[str, ...] = ("A", "B", "C")

@@ -65,6 +65,18 @@ class EventType(StrEnum):
     USER_TOKEN_ISSUED = "user.token_issued"  # after the first, made with the account
     USER_TOKEN_REVOKED = "user.token_revoked"
     STRUCTURE_CREATED = "structure.created"
+    STRUCTURE_UPDATED = "structure.updated"  # details, status or quotas: before and after
+    # distribution (claims, waitlist, handover, faults)
+    CLAIM_CREATED = "claim.created"
+    CLAIM_WAITLISTED = "claim.waitlisted"
+    CLAIM_SERVED = "claim.served"  # a waitlist entry got devices (all it asked, or some)
+    CLAIM_CANCELLED = "claim.cancelled"
+    CLAIM_EXPIRED = "claim.expired"
+    CLAIM_REMINDED = "claim.reminded"  # its reservation ends in a few days
+    CLAIM_HANDED_OVER = "claim.handed_over"
+    WAITLIST_CANCELLED = "waitlist.cancelled"
+    DEVICE_FAULT_REPORTED = "device.fault_reported"
+    FAULT_DECIDED = "fault.decided"
     # places
     LOCATION_CREATED = "location.created"
 
@@ -98,6 +110,7 @@ EVENT_LABELS: dict[str, str] = {
     EventType.DEVICE_ERASURE_RECORDED: N_("Data erasure recorded"),
     EventType.DEVICE_ERASURE_REVERIFIED: N_("Data erasure checked again"),
     EventType.DEVICE_GRADE_REFUSED: N_("No grade given"),
+    EventType.DEVICE_FAULT_REPORTED: N_("Fault reported by the structure"),
 }
 
 

@@ -18,7 +18,8 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
-from db import bulk, canonical, codes, ledger
+from db import bulk, canonical, catalog, codes, ledger
+from db.clock import now_iso
 from db.enums import STATUS_LABELS, Status
 from db.errors import N_, Conflict, Invalid, Message
 from db.events import PROJECTED_FIELDS, EventType, changes
@@ -212,6 +213,71 @@ def register_rows(
     return [(ids[r["code"]], r["code"]) for r in records]
 
 
+Walk = Sequence[tuple[Status, dict[str, Any]]]
+
+
+def register_walked(
+    session: Session,
+    *,
+    actor: str,
+    rows: Sequence[dict[str, Any]],
+    walks: Sequence[Walk],
+) -> list[tuple[int, str]]:
+    """The bulk path seeding takes: register each row and walk it along `walks[i]` (each
+    step a status and the fields it changes), with the events `move` would append, in
+    one insert, one update per status reached and one ledger append. Raises
+    IllegalTransition (nothing written) if a walk takes a step the life cycle forbids."""
+    finals = [_walked(row, walk) for row, walk in zip(rows, walks, strict=True)]
+    if not rows:
+        return []
+    ledger.lock(session)
+    records = _insert_devices(session, finals, plain=False)
+    by_status: dict[Status, list[int]] = {}
+    events: list[ledger.NewEvent] = []
+    for row, walk, record in zip(rows, walks, records, strict=True):
+        initial = _DEFAULTS | row | {"code": record["code"], "status": Status.RECEIVED.value}
+        received = _received(initial)
+        events.append(ledger.NewEvent(E.DEVICE_RECEIVED, {"changes": received}, record["id"]))
+        state, now = Status.RECEIVED, dict(initial)
+        for to, fields in walk:
+            after = {name: _plain(value) for name, value in fields.items()} | {"status": to.value}
+            before = now | {"status": state.value}
+            payload = {"changes": changes(before, after)}
+            events.append(ledger.NewEvent(TRANSITIONS[(state, to)], payload, record["id"]))
+            now.update(fields)
+            state = to
+        record["status"] = state.value
+        by_status.setdefault(state, []).append(record["id"])
+    for status, ids in by_status.items():
+        if status != Status.RECEIVED:
+            session.execute(
+                update(Device)
+                .where(col(Device.id).in_(ids))
+                .values(status=status.value)
+                .execution_options(synchronize_session=False)
+            )
+    ledger.append_many(session, actor=actor, events=events)
+    shown = [r for r in records if r["status"] == Status.AVAILABLE.value]
+    catalog.add_many(session, shown, since=now_iso())
+    return [(r["id"], r["code"]) for r in records]
+
+
+def _walked(row: dict[str, Any], walk: Walk) -> dict[str, Any]:
+    """The row at the end of its walk (its status aside); IllegalTransition on a bad step."""
+    state, final = Status.RECEIVED, dict(row)
+    for to, fields in walk:
+        if (state, to) not in TRANSITIONS:
+            raise IllegalTransition(
+                device="(new)",
+                current=Message(STATUS_LABELS[state]),
+                target=Message(STATUS_LABELS[to]),
+                allowed=[Message(STATUS_LABELS[s]) for s in allowed_next(state)],
+            )
+        final.update(fields)
+        state = to
+    return final
+
+
 def move(
     session: Session,
     device: Device,
@@ -286,6 +352,8 @@ def _apply(
         raise StaleDevice(device=codes.display(device.code), current=Message(STATUS_LABELS[now]))
     for name, value in fields.items():
         set_committed_value(device, name, value)
+    if Status.AVAILABLE in (expected, Status(device.status)):
+        catalog.follow(session, device, before=expected, after=Status(device.status))
     payload = {"changes": changes(before, after), **(extra or {})}
     ledger.append(session, actor=actor, type=event_type, payload=payload, device_id=device.id)
 

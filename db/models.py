@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from db.enums import Category, Role, Status
+from db.enums import Category, PublicCategory, Role, Status, StructureStatus
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
@@ -68,13 +68,39 @@ class Batch(SQLModel, table=True):
 
 
 class Structure(SQLModel, table=True):
-    """A partner social structure that receives devices for the people it helps."""
+    """A partner social structure that receives devices for the people it helps.
+
+    Only an `active` one may claim; `quotas` says how many devices of each category it
+    may take in a period (`{"laptop": 10}`; a category it does not name: none).
+    """
+
+    __table_args__ = (
+        _one_of("status", StructureStatus),
+        CheckConstraint(
+            "public_category IS NULL OR public_category IN ("
+            + ", ".join(f"'{v.value}'" for v in PublicCategory)
+            + ")",
+            name="public_category_known",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
+    status: str = Field(default=StructureStatus.PENDING.value, sa_type=String(12), index=True)
+    address: str | None = Field(default=None, max_length=300)
+    postcode: str | None = Field(default=None, max_length=10)
     city: str | None = Field(default=None, max_length=120)
+    departement: str | None = Field(default=None, max_length=3, index=True)
+    public_category: str | None = Field(default=None, sa_type=String(20))
+    public_description: str | None = Field(default=None, max_length=1000)
+    contact_name: str | None = Field(default=None, max_length=200)
     contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=40)
+    quotas: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSONDocument, nullable=False)
+    )
     created_at: str = Field(max_length=32)
+    updated_at: str | None = Field(default=None, max_length=32)
 
 
 def _where_present(name: str, expression: Any, column: str) -> Index:
@@ -113,6 +139,69 @@ class Device(SQLModel, table=True):
     attributes: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONDocument, nullable=False)
     )
+
+
+class CatalogItem(SQLModel, table=True):
+    """The `available` devices as structures browse them: one row per device, kept by
+    `db.lifecycle` in the transaction that moves the device in or out of `available`
+    (see `db.catalog`). Its columns are the specs a structure filters on, indexed; never
+    a donor, a serial or an IMEI."""
+
+    __tablename__ = "catalog_item"
+    __table_args__ = (
+        # The listing's order, and the filters a count reads without the table's rows.
+        Index(
+            "ix_catalog_browse",
+            "category",
+            "grade_rank",
+            "price_cents",
+            "device_id",
+            "ram_gb",
+            "storage_gb",
+            "os",
+        ),
+        Index("ix_catalog_ram", "ram_gb"),
+        Index("ix_catalog_storage", "storage_gb"),
+        Index("ix_catalog_price", "price_cents"),
+    )
+
+    device_id: int = Field(primary_key=True, foreign_key="device.id")
+    code: str = Field(max_length=8)
+    category: str = Field(sa_type=String(20))
+    brand: str | None = Field(default=None, max_length=120)
+    model: str | None = Field(default=None, max_length=200)
+    grade: str | None = Field(default=None, max_length=8)
+    grade_rank: int = Field(default=9)  # A 1, B 2, C 3; ungraded last
+    price_cents: int | None = Field(default=None)
+    ram_gb: int | None = Field(default=None)
+    storage_gb: int | None = Field(default=None)
+    storage_type: str | None = Field(default=None, max_length=12)
+    screen_in: str | None = Field(default=None, max_length=8)
+    cpu: str | None = Field(default=None, max_length=200)
+    os: str | None = Field(default=None, max_length=20)
+    battery_percent: int | None = Field(default=None)
+    # The grade's sentence as grading wrote it, in each language the pages speak.
+    definition_fr: str | None = Field(default=None, sa_column=Column(Text))
+    definition_en: str | None = Field(default=None, sa_column=Column(Text))
+    since: str = Field(max_length=32)
+
+
+class MailOutbox(SQLModel, table=True):
+    """An e-mail to send, written in the transaction that has something to say, sent
+    after it commits by `remise.mail` (retried until it goes, or gives up)."""
+
+    __tablename__ = "mail_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: str = Field(max_length=32)
+    attempts: int = Field(default=0)
+    next_attempt_at: str = Field(max_length=32, index=True)
+    sent_at: str | None = Field(default=None, max_length=32, index=True)
+    failed: bool = Field(default=False)  # gave up after the last attempt
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 class User(SQLModel, table=True):

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
+from db import catalog
 from db.events import PROJECTED_FIELDS
 from db.lifecycle import state_of
 from db.models import Device
@@ -77,11 +78,14 @@ def differences(session: Session) -> list[Difference]:
 
 
 def repair(session: Session, found: list[Difference]) -> int:
-    """Set each differing field back to the ledger's value; returns the rows changed."""
+    """Set each differing field back to the ledger's value, then draw the catalogue again
+    from the devices as they now are; returns the rows changed."""
     fixes: dict[int, dict[str, Any]] = {}
     for diff in found:
         if diff.field != "*":
             fixes.setdefault(diff.device_id, {})[diff.field] = diff.ledger
     for device_id, values in fixes.items():
         session.execute(update(Device).where(col(Device.id) == device_id).values(**values))
+    if fixes:
+        catalog.rebuild(session)
     return len(fixes)

@@ -175,3 +175,55 @@ def facts_of(
         "cpu_windows11": cpu_supports_windows11(cpu if isinstance(cpu, str) else None),
         "tpm2": tpm if isinstance(tpm, bool) else None,
     }
+
+
+SCREEN_KEYS = ("screen_in", "screen_inches", "screen_size", "screen", "ecran", "taille_ecran")
+_INCHES = re.compile(r"(\d{1,2}(?:[.,]\d)?)")
+
+
+def _decimal_text(value: float | None, places: int = 1) -> str | None:
+    """A measure as the ledger keeps it (no floats): 7.45 → "7.5" at one place."""
+    if value is None:
+        return None
+    return f"{value:.{places}f}".rstrip("0").rstrip(".")
+
+
+def screen_inches(attributes: dict[str, Any]) -> str | None:
+    """The screen's diagonal in inches as intake or the bench wrote it (15,6" → "15.6")."""
+    for key in SCREEN_KEYS:
+        value = attributes.get(key)
+        if value is None:
+            continue
+        found = _INCHES.search(str(value))
+        if found:
+            return found.group(1).replace(",", ".")
+    return None
+
+
+def catalogue_specs(
+    facts: dict[str, Any], probe: dict[str, Any] | None, attributes: dict[str, Any], os: str | None
+) -> dict[str, Any]:
+    """What the catalogue shows and filters on, from the facts graded (never a serial):
+    RAM and storage in whole units, storage type, screen, processor, OS, battery."""
+    probe = probe or {}
+    cpu = (probe.get("cpu") or {}).get("model") or attributes.get("cpu")
+    kinds = {d.get("kind") for d in _own_disks(probe)}
+    storage_type = (
+        "nvme"
+        if "nvme" in kinds
+        else "ssd"
+        if "ssd" in kinds
+        else "hdd"
+        if "hdd" in kinds
+        else attributes.get("storage_type")
+    )
+    ram, size, battery = facts.get("ram_gb"), facts.get("storage_gb"), facts.get("battery_percent")
+    return {
+        "ram_gb": round(ram) if isinstance(ram, int | float) else None,
+        "storage_gb": round(size) if isinstance(size, int | float) else None,
+        "storage_type": storage_type if isinstance(storage_type, str) else None,
+        "screen_in": screen_inches(attributes),
+        "cpu": cpu if isinstance(cpu, str) else None,
+        "os": os,
+        "battery_percent": round(battery) if isinstance(battery, int | float) else None,
+    }

@@ -32,7 +32,7 @@ from grading.errors import (
     ZoneNotOfCategory,
     ZonesNotJudged,
 )
-from grading.facts import facts_of
+from grading.facts import catalogue_specs, facts_of
 from grading.inputs import BenchInputs, bench_inputs
 from grading.models import GradeDecision, GradeIn, GradeRead, PriceRead, ReasonRead
 from remise.auth import Actor
@@ -181,7 +181,7 @@ def grade_device(
     waiting = _waiting(session, device, decision, price)
     decision_id = None
     if not preview:
-        words = summary(document, decision)
+        words = summary(document, decision, dict(device.attributes or {}))
         decision_id = _apply(
             session, actor, device, decision, version, grid_version, price, waiting, words
         )
@@ -207,13 +207,22 @@ def grade_device(
     )
 
 
-def summary(document: rules.RulesDocument, decision: Decision) -> dict[str, Any] | None:
+def summary(
+    document: rules.RulesDocument, decision: Decision, attributes: dict[str, Any]
+) -> dict[str, Any] | None:
     """What a label, the catalog or a receipt prints with the grade, in each language:
-    the grade's sentence, a few words of it, and the short reasons (« Linux maintenu »)."""
+    the grade's sentence, a few words of it, and the short reasons (« Linux maintenu »);
+    and the specs the catalogue shows and filters on (`db.catalog` reads them)."""
     grade = decision.grade
     if grade is None:
         return None
-    found: dict[str, Any] = {"grade": grade, "os": decision.outcome.os}
+    found: dict[str, Any] = {
+        "grade": grade,
+        "os": decision.outcome.os,
+        "specs": catalogue_specs(
+            decision.facts, decision.inputs.probe, attributes, decision.outcome.os
+        ),
+    }
     for locale in ("fr", "en"):
         shorts = [r.said_short(locale) for r in decision.reasons]
         found[locale] = {

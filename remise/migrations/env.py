@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import db.media  # (registers the tables, as the imports below)
 import db.models  # noqa: F401
+import distribution.models  # noqa: F401
 import grading.models  # noqa: F401
 import intake.models  # noqa: F401
 import refurbish.models  # noqa: F401
