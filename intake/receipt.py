@@ -16,7 +16,6 @@ from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
 
-from babel.dates import format_date
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -53,7 +52,6 @@ from intake.receipt_style import (
     GROUP_SEPARATOR,
     INFO_STYLE,
     KEEP_WITH_HEADING,
-    LOCALE,
     MARGIN_BOTTOM,
     MARGIN_X,
     MAX_CELL_CHARS,
@@ -140,7 +138,8 @@ def render_receipt(view: ReceiptView) -> bytes:
 
 
 def _heading(view: ReceiptView) -> list[Flowable]:
-    issued = f"Lot n° {view.batch_id} — émis le {_french_datetime(view.issued_at)}"
+    when = pdf.french_datetime(view.issued_at.astimezone(PARIS))
+    issued = f"Lot n° {view.batch_id} — émis le {when}"
     story: list[Flowable] = [
         _para(view.organisation, STYLE_ORG),
         _para("Reçu de don de matériel informatique", STYLE_TITLE),
@@ -154,11 +153,11 @@ def _heading(view: ReceiptView) -> list[Flowable]:
         story += [Spacer(1, 8), Table([[banner]], colWidths=[CONTENT_WIDTH], style=BANNER_STYLE)]
     donor = [_para(view.donor_name, STYLE_ORG)]
     if view.donor_siret:
-        donor.append(_labelled("SIRET", _grouped_siret(view.donor_siret)))
+        donor.append(_labelled("SIRET", pdf.grouped_siret(view.donor_siret)))
     if view.donor_contact:
         donor.append(_labelled("Contact", view.donor_contact))
     pickup = [
-        _labelled("Date d’enlèvement", _french_date(view.pickup_date)),
+        _labelled("Date d’enlèvement", pdf.french_date(view.pickup_date)),
         _labelled("Lieu de collecte", view.site),
     ]
     if view.workshop:
@@ -226,7 +225,7 @@ def _closing(view: ReceiptView) -> Flowable:
     if not view.closed:
         story.append(_para(PROVISIONAL_NOTE, STYLE_NOTE))
     box = [
-        _para(f"Fait le {_french_date(view.issued_at.astimezone(PARIS).date())}", STYLE_BODY),
+        _para(f"Fait le {pdf.french_date(view.issued_at.astimezone(PARIS).date())}", STYLE_BODY),
         _para(f"Pour {view.organisation}", STYLE_BODY),
         _para("Nom, qualité, signature et cachet :", STYLE_META),
         Spacer(1, 22 * mm),
@@ -257,15 +256,15 @@ def _draw_footer(canvas: Canvas, number: int, total: int, *, view: ReceiptView) 
 
 def _ledger_text(head: str, width: float) -> str:
     """The footer's ledger mention; the hash is cut to 16 characters if all does not fit."""
-    text = _printable(f"Registre : {_one_line(head)}")
+    text = _printable(f"Registre : {pdf.one_line(head)}")
     if pdfmetrics.stringWidth(text, FONT, SIZE_LEDGER) <= width:
         return text
-    seq, _, digest = _one_line(head).partition(":")
+    seq, _, digest = pdf.one_line(head).partition(":")
     return _printable(f"Registre : {seq}:{digest[:16]}…")
 
 
 def _cell_text(value: str | None) -> str:
-    text = _printable(_one_line(value or "—"))
+    text = _printable(pdf.one_line(value or "—"))
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
@@ -275,12 +274,7 @@ def _para(text: str, style: ParagraphStyle) -> Paragraph:
 
 def _labelled(label: str, value: str, style: ParagraphStyle = STYLE_BODY) -> Paragraph:
     markup = f'<font color="#{MUTED.hexval()[2:]}">{escape(label)}\u00a0:</font> '
-    return Paragraph(markup + escape(_printable(_one_line(value))), style)
-
-
-def _one_line(text: str) -> str:
-    """User text on one line: newlines and runs of spaces become single spaces."""
-    return " ".join(text.split())
+    return Paragraph(markup + escape(_printable(pdf.one_line(value))), style)
 
 
 def _printable(text: str) -> str:
@@ -308,23 +302,3 @@ def _signed(value: int) -> str:
     if value > 0:
         return f"+{_number(value)}"
     return f"\u2212{_number(-value)}" if value < 0 else "0"
-
-
-def _grouped_siret(siret: str) -> str:
-    """73282932000074 → 732 829 320 00074 (no-break spaces); anything else is kept as is."""
-    digits = "".join(siret.split())
-    if len(digits) != 14 or not digits.isdigit():
-        return siret
-    return "\u00a0".join((digits[:3], digits[3:6], digits[6:9], digits[9:]))
-
-
-def _french_date(day: date) -> str:
-    """2 novembre 2026; the first of the month is "1er", as French usage wants."""
-    ordinal = "1er" if day.day == 1 else str(day.day)
-    return f"{ordinal} {format_date(day, 'MMMM y', locale=LOCALE)}"
-
-
-def _french_datetime(moment: datetime) -> str:
-    """23 novembre 2026 à 10 h 30, in Paris time."""
-    local = moment.astimezone(PARIS)
-    return f"{_french_date(local.date())} à {local.hour}\u00a0h\u00a0{local.minute:02d}"

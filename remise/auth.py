@@ -37,6 +37,13 @@ class Permission(StrEnum):
     GRADING_MANAGE = "grading.manage"
     LOCATIONS_READ = "locations.read"
     LOCATIONS_MANAGE = "locations.manage"
+    CATALOG_READ = "catalog.read"
+    CLAIMS_MAKE = "claims.make"
+    CLAIMS_READ = "claims.read"
+    CLAIMS_HANDOVER = "claims.handover"
+    FAULTS_REPORT = "faults.report"
+    FAULTS_DECIDE = "faults.decide"
+    INBOX_READ = "inbox.read"
     ME = "me"
     API_SCRIPTS = "api.scripts"
 
@@ -62,6 +69,14 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.GRADING_MANAGE: frozenset({Role.COORDINATOR}),  # rules, grid, overrides
     Permission.LOCATIONS_READ: STAFF,  # whoever scans reads the shelves and rooms
     Permission.LOCATIONS_MANAGE: frozenset({Role.COORDINATOR}),
+    Permission.CATALOG_READ: frozenset({Role.COORDINATOR, Role.STRUCTURE}),
+    Permission.CLAIMS_MAKE: frozenset({Role.COORDINATOR, Role.STRUCTURE}),
+    # The bench hands claims over, so it reads them; a structure reads its own only.
+    Permission.CLAIMS_READ: frozenset({Role.COORDINATOR, Role.BENCH, Role.STRUCTURE}),
+    Permission.CLAIMS_HANDOVER: frozenset({Role.COORDINATOR, Role.BENCH}),
+    Permission.FAULTS_REPORT: frozenset({Role.COORDINATOR, Role.STRUCTURE}),
+    Permission.FAULTS_DECIDE: frozenset({Role.COORDINATOR}),
+    Permission.INBOX_READ: frozenset({Role.STRUCTURE}),
     Permission.ME: ALL_ROLES,
     # Whom the pages point to the API documentation: the scripts of workshops and
     # coordinators. Every role may still hold tokens (ME); this only decides the tiles.

@@ -20,7 +20,9 @@ from sqlalchemy import Engine
 
 from db import ledger, replay
 from db.engine import transaction
+from db.enums import Status
 from db.errors import DomainError
+from distribution import cli as distribution_cli
 from grading import cli as grading_cli
 from intake import cli as intake_cli
 from labels import cli as labels_cli
@@ -51,6 +53,7 @@ app.add_typer(certificate_cli.app, name="certificate")
 app.command("grade")(grading_cli.grade_command)
 app.add_typer(grading_cli.grading_app, name="grading")
 app.add_typer(grading_cli.pricing_app, name="pricing")
+app.add_typer(distribution_cli.app, name="structure")
 
 out = Console()
 err = Console(stderr=True)
@@ -133,6 +136,13 @@ def demo_command(
     devices: Annotated[
         int, typer.Option(min=0, help="make sure N extra devices exist, spread over the stages")
     ] = 0,
+    stage: Annotated[
+        Status | None,
+        typer.Option(
+            help="put every extra device at this stage (available: graded, priced, in the "
+            "catalogue); default: spread over the stages up to available"
+        ),
+    ] = None,
     logins_only: Annotated[
         bool, typer.Option("--logins", help="only list the demo logins again; seed nothing")
     ] = False,
@@ -160,9 +170,15 @@ def demo_command(
         if devices:
             with Progress(console=out) as progress, transaction(engine) as session:
                 task = progress.add_task("extra devices", total=devices)
-                added = demo.seed_extra(
-                    session, devices, progress=lambda n: progress.advance(task, n)
-                )
+                try:
+                    added = demo.seed_extra(
+                        session,
+                        devices,
+                        stage=stage,
+                        progress=lambda n: progress.advance(task, n),
+                    )
+                except ValueError as exc:
+                    _fail(str(exc))
             out.print(f"{added} extra devices added.")
 
 

@@ -7,6 +7,7 @@ or in two workers, does no harm. Tests call the job functions directly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -15,10 +16,12 @@ from sqlalchemy import Engine
 from db import ledger
 from db.clock import utcnow
 from db.engine import transaction
+from distribution import jobs as distribution_jobs
+from distribution.api import policy_of
 from grading import jobs as grading_jobs
 from intake import jobs as intake_jobs
 from refurbish.erasure import sampling
-from remise import accounts, idempotency
+from remise import accounts, idempotency, mail
 from remise.auth import system_actor
 from remise.settings import Settings
 
@@ -98,6 +101,35 @@ def make_graded_available(engine: Engine, *, today: date | None = None) -> list[
     return made
 
 
+def run_distribution(
+    engine: Engine, settings: Settings, *, clock: Callable[[], datetime] = utcnow
+) -> distribution_jobs.Tick:
+    """Expired reservations back to stock, reminders, the waitlist served (see
+    `distribution.jobs`); once across workers."""
+    with transaction(engine) as session:
+        done = distribution_jobs.tick(
+            session,
+            system_actor("scheduler"),
+            policy=policy_of(settings, clock),
+            mail=settings.smtp_url is not None,
+        )
+    if done.expired or done.reminded or done.served:
+        log.info(
+            "distribution: %d expired, %d reminded, %d waitlist entries served",
+            len(done.expired),
+            len(done.reminded),
+            len(done.served),
+        )
+    return done
+
+
+def send_mail(engine: Engine, settings: Settings, *, now: datetime | None = None) -> mail.Sent:
+    """E-mail what the outbox holds, after the transactions that wrote it committed."""
+    if settings.smtp_url is None:
+        return mail.Sent()
+    return mail.send_pending(engine, smtp_url=settings.smtp_url, sender=settings.mail_from, now=now)
+
+
 def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
     jobs = BackgroundScheduler(timezone="UTC")
     jobs.add_job(
@@ -156,5 +188,24 @@ def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
         coalesce=True,
         max_instances=1,
     )
+    jobs.add_job(
+        run_distribution,
+        "interval",
+        args=[engine, settings],
+        minutes=settings.distribution_interval_minutes,
+        id="distribution",
+        coalesce=True,
+        max_instances=1,
+    )
+    if settings.smtp_url is not None:
+        jobs.add_job(
+            send_mail,
+            "interval",
+            args=[engine, settings],
+            seconds=30,
+            id="mail",
+            coalesce=True,
+            max_instances=1,
+        )
     jobs.start()
     return jobs

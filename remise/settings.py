@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from remise.mail import BadSmtpUrl, Server
+
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
 
 
@@ -104,6 +106,32 @@ class Settings(BaseSettings):
     erasure_sample_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field(
         default="mon", description="the day the weekly re-verification sample is drawn"
     )
+    organisation_siret: str | None = Field(
+        default=None,
+        pattern=r"^\d{14}$",
+        description="the association's SIRET (14 digits), printed on the structures' receipts",
+    )
+    quota_period: Literal["month", "quarter", "year"] = Field(
+        default="quarter", description="the calendar period a structure's quotas are counted in"
+    )
+    claim_hold_days: int = Field(
+        default=14, ge=1, le=365, description="how long a claim holds its devices until handover"
+    )
+    claim_reminder_days: int = Field(
+        default=3, ge=0, le=60, description="a structure is reminded this many days before expiry"
+    )
+    warranty_months: int = Field(
+        default=12, ge=0, le=120, description="a handed-over device may be reported faulty so long"
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="where e-mail goes out: smtp://[user:password@]host[:port] (smtps:// for "
+        "TLS, smtp+starttls://); unset: structures read their inbox only",
+    )
+    mail_from: str = Field(default="remise@localhost", description="the sender of e-mails")
+    distribution_interval_minutes: int = Field(
+        default=1, ge=1, le=60, description="how often expiries, reminders and the waitlist run"
+    )
     scheduler_enabled: bool = True
     ledger_check_interval_minutes: int = Field(default=60, ge=1)
 
@@ -118,6 +146,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (for example Europe/Paris)") from exc
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Server.parse(value)
+            except BadSmtpUrl as exc:
+                raise ValueError(str(exc)) from exc
         return value
 
     @field_validator("trusted_proxies")
