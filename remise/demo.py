@@ -21,7 +21,6 @@ from db import devices as db_devices
 from db import lifecycle
 from db.enums import Category, Role, Status
 from db.models import Batch, Device, Donor, LocationKind, User
-from distribution.service import ensure_structure
 from grading import documents as grading_documents
 from grading import service as grading
 from grading.models import GradeIn
@@ -30,7 +29,7 @@ from intake.models import BatchCreate, DonorCreate
 from intake.rules import luhn_check_digit
 from labels import locations
 from refurbish.erasure import certificates, signing
-from remise import demo_bench
+from remise import demo_bench, demo_distribution
 from remise.accounts import create_user
 from remise.auth import system_actor
 from remise.security import verify_password
@@ -124,10 +123,9 @@ def _walk(
             continue
         if step == Status.AVAILABLE and device.status == Status.AVAILABLE:
             continue  # graded with its data erased and a price: available at once
-        extra: dict[str, Any] = {}
-        if step == Status.RESERVED:
-            extra = {"structure_id": structures[0 if target == Status.RESERVED else -1]}
-        lifecycle.move(session, device, to=step, actor=DEMO_ACTOR.ledger_name, fields=extra)
+        if step in (Status.RESERVED, Status.HANDED_OVER):
+            break  # claimed and handed over by distribution (`demo_distribution`)
+        lifecycle.move(session, device, to=step, actor=DEMO_ACTOR.ledger_name)
     if target == Status.GRADED and device.status == Status.AVAILABLE:
         why = {"comment": "Retiré de la vente : photos du catalogue à refaire"}
         cleared = {"price_cents": None}  # priced again when it is made available again
@@ -178,8 +176,7 @@ def _batch(session: Session, donor: Donor, site: str, declared: dict[str, int]) 
 
 
 def _structures(session: Session) -> list[int]:
-    names = ("Centre social La Passerelle", "Mission locale Nantes Sud")
-    return [ensure_structure(session, DEMO_ACTOR, name=n).id or 0 for n in names]
+    return demo_distribution.structures(session, DEMO_ACTOR)
 
 
 def seed(session: Session) -> list[Login] | None:
@@ -221,6 +218,14 @@ def seed(session: Session) -> list[Login] | None:
     for device, (_c, _b, _m, target, fields) in zip(new, SHOWCASE, strict=True):
         _walk(session, device, target, fields, structures)
     _place(session, new)
+    targets = [target for _c, _b, _m, target, _f in SHOWCASE]
+    demo_distribution.claims_and_handover(
+        session,
+        DEMO_ACTOR,
+        [d for d, t in zip(new, targets, strict=True) if t == Status.RESERVED],
+        [d for d, t in zip(new, targets, strict=True) if t == Status.HANDED_OVER],
+        structures,
+    )
     return _logins(session, structures[0])
 
 
@@ -276,9 +281,16 @@ def _logins(session: Session, structure_id: int) -> list[Login]:
 
 
 def seed_extra(
-    session: Session, count: int, *, progress: Callable[[int], None] | None = None
+    session: Session,
+    count: int,
+    *,
+    stage: Status | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Make sure at least `count` extra demo devices exist; returns how many were added."""
+    """Make sure at least `count` extra demo devices exist, all at `stage` (received,
+    labelled… or available, graded and priced with the specs the catalogue filters on),
+    or spread over the stages before a claim; returns how many were added. In bulk
+    (`db.lifecycle.register_walked`): 100,000 in well under a minute."""
     existing = session.exec(
         select(func.count())
         .select_from(Device)
@@ -287,40 +299,46 @@ def seed_extra(
     missing = max(0, count - existing)
     if not missing:
         return 0
-    structures = _structures(session)
+    if stage is not None and stage not in _BULK_STAGES:
+        raise ValueError(f"extra devices go to one of {', '.join(s.value for s in _BULK_STAGES)}")
     donor = session.exec(select(Donor).order_by(Donor.id)).first()  # type: ignore[arg-type]
     assert donor is not None, "seed() first"
     batch = _batch(session, donor, "Entrepôt de Rezé", {})
     rng = random.Random(existing)
-    chunk = 1000
+    grader = demo_distribution.Grader.now(session, date.today())
+    chunk = 5000
     for start in range(0, missing, chunk):
-        devices = [
-            _extra_device(rng, batch, existing + start + i)
-            for i in range(min(chunk, missing - start))
-        ]
-        lifecycle.register(session, actor=DEMO_ACTOR.ledger_name, devices=devices)
-        for device in devices:
-            target = rng.choices(list(Status), weights=_WEIGHTS)[0]
-            _walk(
-                session,
-                device,
-                target,
-                {"grade": rng.choice("ABC")},
-                structures,
+        rows, walks = [], []
+        for i in range(min(chunk, missing - start)):
+            number = existing + start + i
+            target = stage or rng.choices(_BULK_STAGES, weights=_WEIGHTS)[0]
+            row, walk = demo_distribution.available_walk(
+                rng, demo_distribution.pick_category(rng), grader
             )
+            row |= {
+                "batch_id": batch.id,
+                "serial": f"X{number:09d}",
+                "asset_tag": f"{EXTRA_TAG}-{number}",
+            }
+            rows.append(row)
+            walks.append(walk[: _BULK_STAGES.index(target)])
+        lifecycle.register_walked(session, actor=DEMO_ACTOR.ledger_name, rows=rows, walks=walks)
         if progress:
-            progress(len(devices))
+            progress(len(rows))
     return missing
 
 
-_WEIGHTS = [20, 15, 20, 10, 10, 12, 5, 4, 2, 1, 1]  # same order as Status
-
-
-def _extra_device(rng: random.Random, batch: Batch, number: int) -> Device:
-    tag = f"{EXTRA_TAG}-{number}"
-    return _device(
-        batch, rng.choice(SHOWCASE), serial=f"X{number:09d}", asset_tag=tag, number=10_000 + number
-    )
+# The stages bulk devices may stop at, in the order of their walk (a claim, a handover
+# or an exit needs more than a walk: the showcase has those).
+_BULK_STAGES = [
+    Status.RECEIVED,
+    Status.LABELLED,
+    Status.IN_REFURBISHMENT,
+    Status.REFURBISHED,
+    Status.GRADED,
+    Status.AVAILABLE,
+]
+_WEIGHTS = [20, 15, 20, 10, 10, 25]
 
 
 def _device(
