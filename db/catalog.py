@@ -11,7 +11,7 @@ raw measures, which hold disk serials. `rebuild` draws it again from the devices
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -72,7 +72,7 @@ def row_of(device: Mapping[str, Any], *, since: str) -> dict[str, Any]:
         "storage_type": _text(specs.get("storage_type"), 12),
         "screen_in": _text(specs.get("screen_in"), 8),
         "cpu": _text(specs.get("cpu"), 200),
-        "os": _text(specs.get("os"), 20),
+        "os": (_text(specs.get("os"), 20) or "").lower() or None,
         "battery_percent": _whole(specs.get("battery_percent")),
         "definition_fr": _sentence(grading, "fr"),
         "definition_en": _sentence(grading, "en"),
@@ -94,6 +94,18 @@ def follow(session: Session, device: Device, *, before: Status, after: Status) -
         session.execute(delete(_TABLE).where(_TABLE.c.device_id == device.id))
     if after == Status.AVAILABLE:
         session.execute(insert(_TABLE).values(row_of(_columns(device), since=now_iso())))
+
+
+def follow_many(
+    session: Session, devices: Sequence[Device], *, before: Status, after: Status
+) -> None:
+    """`follow` for devices moved together, one statement each way."""
+    if before == Status.AVAILABLE:
+        ids = [device.id for device in devices]
+        session.execute(delete(_TABLE).where(_TABLE.c.device_id.in_(ids)))
+    if after == Status.AVAILABLE:
+        since = now_iso()
+        session.execute(insert(_TABLE), [row_of(_columns(d), since=since) for d in devices])
 
 
 def add_many(session: Session, devices: Iterable[Mapping[str, Any]], *, since: str) -> int:

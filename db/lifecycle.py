@@ -14,7 +14,7 @@ import operator
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -306,6 +306,60 @@ def move(
         raise error
     _apply(session, device, {**(fields or {}), "status": to}, actor, event_type, extra, current)
     return device
+
+
+def move_many(
+    session: Session,
+    devices: Sequence[Device],
+    *,
+    to: Status,
+    actor: str,
+    fields: dict[str, Any] | None = None,
+    extra_each: Sequence[dict[str, Any]] | None = None,
+) -> None:
+    """`move` for devices that share their status, changing the same `fields` on each:
+    one update, one catalogue statement and one ledger append for them all, which is
+    what keeps a claim's time under the ledger's lock short. The events are those
+    `move` would append, one per device with its `extra_each[i]`. Raises
+    IllegalTransition or StaleDevice as `move` does, before anything is written."""
+    if not devices:
+        return
+    current = Status(devices[0].status)
+    for device in devices:
+        if Status(device.status) != current or (current, to) not in TRANSITIONS:
+            move(session, device, to=to, actor=actor, fields=fields)  # raises, says why
+    event_type = TRANSITIONS[(current, to)]
+    after = {name: _plain(value) for name, value in (fields or {}).items()} | {"status": to.value}
+    ledger.lock(session)
+    session.flush()
+    befores = [state_of(device) for device in devices]
+    ids = [device.id for device in devices]
+    result = session.execute(
+        update(Device)
+        .where(col(Device.id).in_(ids), col(Device.status) == current.value)
+        .values(**after)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(ids):  # type: ignore[attr-defined]
+        statuses = select(col(Device.id), col(Device.status)).where(col(Device.id).in_(ids))
+        found: dict[int | None, str] = {row[0]: row[1] for row in session.execute(statuses)}
+        for device in devices:
+            if found.get(device.id) != current.value:
+                now = Message(STATUS_LABELS[Status(found.get(device.id, current.value))])
+                raise StaleDevice(device=codes.display(device.code), current=now)
+    for device in devices:
+        for name, value in {**(fields or {}), "status": to}.items():
+            set_committed_value(device, name, value)
+    catalog.follow_many(session, devices, before=current, after=to)
+    extras = extra_each or [{}] * len(devices)
+    ledger.append_many(
+        session,
+        actor=actor,
+        events=[
+            ledger.NewEvent(event_type, {"changes": changes(before, after), **extra}, device.id)
+            for device, before, extra in zip(devices, befores, extras, strict=True)
+        ],
+    )
 
 
 def change(

@@ -163,6 +163,10 @@ class CatalogItem(SQLModel, table=True):
         Index("ix_catalog_ram", "ram_gb"),
         Index("ix_catalog_storage", "storage_gb"),
         Index("ix_catalog_price", "price_cents"),
+        # What a claim by criteria takes first (distribution.catalog.CLAIM_ORDER), and
+        # the devices a claim names.
+        Index("ix_catalog_claim", "category", "price_cents", "since", "device_id"),
+        Index("ix_catalog_code", "code", unique=True),
     )
 
     device_id: int = Field(primary_key=True, foreign_key="device.id")
@@ -178,7 +182,7 @@ class CatalogItem(SQLModel, table=True):
     storage_type: str | None = Field(default=None, max_length=12)
     screen_in: str | None = Field(default=None, max_length=8)
     cpu: str | None = Field(default=None, max_length=200)
-    os: str | None = Field(default=None, max_length=20)
+    os: str | None = Field(default=None, max_length=20)  # lower case: filtered by equality
     battery_percent: int | None = Field(default=None)
     # The grade's sentence as grading wrote it, in each language the pages speak.
     definition_fr: str | None = Field(default=None, sa_column=Column(Text))

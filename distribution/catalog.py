@@ -52,7 +52,7 @@ def conditions(
     if max_price_cents is not None:
         found.append(col(CatalogItem.price_cents) <= max_price_cents)
     if os is not None:
-        found.append(func.lower(col(CatalogItem.os)) == os.strip().lower())
+        found.append(col(CatalogItem.os) == os.strip().lower())  # stored in lower case
     return found
 
 

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
+from sqlmodel import select as select_devices
 
 from db import codes, ledger, lifecycle
 from db.clock import iso, utcnow
@@ -249,30 +250,34 @@ def reserve(
             "fault_id": fault_id,
         },
     )
-    for item in items:
-        price = 0 if free else item.price_cents or 0
-        device = session.get(Device, item.device_id)
-        assert device is not None
-        lifecycle.move(
-            session,
-            device,
-            to=Status.RESERVED,
-            actor=actor.ledger_name,
-            fields={"structure_id": structure.id},
-            extra={"claim_id": claim.id, "price_cents": price},
+    prices = [0 if free else item.price_cents or 0 for item in items]
+    loaded = {
+        d.id: d
+        for d in session.exec(
+            select_devices(Device).where(col(Device.id).in_([i.device_id for i in items]))
         )
-        session.add(
-            ClaimItem(
-                claim_id=claim.id or 0,
-                device_id=item.device_id,
-                structure_id=structure.id or 0,
-                category=item.category,
-                price_cents=price,
-                state=ItemState.RESERVED.value,
-                counts_in_quota=not free,
-                reserved_at=claim.created_at,
-            )
+    }
+    lifecycle.move_many(
+        session,
+        [loaded[item.device_id] for item in items],
+        to=Status.RESERVED,
+        actor=actor.ledger_name,
+        fields={"structure_id": structure.id},
+        extra_each=[{"claim_id": claim.id, "price_cents": price} for price in prices],
+    )
+    session.add_all(
+        ClaimItem(
+            claim_id=claim.id or 0,
+            device_id=item.device_id,
+            structure_id=structure.id or 0,
+            category=item.category,
+            price_cents=price,
+            state=ItemState.RESERVED.value,
+            counts_in_quota=not free,
+            reserved_at=claim.created_at,
         )
+        for item, price in zip(items, prices, strict=True)
+    )
     session.flush()
     return claim
 

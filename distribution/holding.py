@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from db import codes, ledger, lifecycle
 from db.clock import iso
 from db.enums import Status
-from db.errors import Message
+from db.errors import N_, Message
 from db.events import EventType
 from db.models import Device
 from distribution.claims import ClaimPolicy, _parsed
@@ -61,17 +61,16 @@ def release(
     why: str,
 ) -> None:
     """Put the claim's held devices in `items` back in stock."""
-    for item, device in items:
-        if item.state != ItemState.RESERVED:
-            continue
-        lifecycle.move(
-            session,
-            device,
-            to=Status.AVAILABLE,
-            actor=actor.ledger_name,
-            fields={"structure_id": None},
-            extra={"claim_id": claim.id, "why": why},
-        )
+    held = [(item, device) for item, device in items if item.state == ItemState.RESERVED]
+    lifecycle.move_many(
+        session,
+        [device for _item, device in held],
+        to=Status.AVAILABLE,
+        actor=actor.ledger_name,
+        fields={"structure_id": None},
+        extra_each=[{"claim_id": claim.id, "why": why}] * len(held),
+    )
+    for item, _device in held:
         item.state = ItemState.RELEASED.value
         session.add(item)
 
@@ -110,20 +109,21 @@ def cancel_claim(session: Session, actor: Actor, claim_id: int, *, policy: Claim
 
 
 def _item_for(
-    claim: Claim, items: Sequence[tuple[ClaimItem, Device]], text: str
+    session: Session, claim: Claim, items: Sequence[tuple[ClaimItem, Device]], text: str
 ) -> tuple[ClaimItem, Device]:
     code = _parsed([text])[0]
     for item, device in items:
         if device.code == code and item.state == ItemState.RESERVED:
             return item, device
-    raise NotInClaim(device=codes.display(code), model=_model_of(code, items), id=claim.id)
+    raise NotInClaim(device=codes.display(code), model=_model_of(session, code), id=claim.id)
 
 
-def _model_of(code: str, items: Sequence[tuple[ClaimItem, Device]]) -> str:
-    for _item, device in items:
-        if device.code == code:
-            return " ".join(filter(None, (device.brand, device.model))) or "?"
-    return "?"
+def _model_of(session: Session, code: str) -> str | Message:
+    """What the device in hand is, so that the volunteer knows which one to put aside."""
+    device = session.exec(select(Device).where(col(Device.code) == code)).first()
+    if device is None:
+        return Message(N_("no device has this code"))
+    return " ".join(filter(None, (device.brand, device.model))) or device.category
 
 
 def scan(
@@ -132,7 +132,7 @@ def scan(
     """Tick one device of a held claim as given (the handover page's scan): a device
     that is not in the claim is refused by its code. Scanning it again changes nothing."""
     claim = _held(session, actor, claim_id)
-    item, device = _item_for(claim, items_of(session, claim_id), text)
+    item, device = _item_for(session, claim, items_of(session, claim_id), text)
     if item.scanned_at is None:
         item.scanned_at = iso(policy.clock())
         item.scanned_by = actor.ledger_name
@@ -143,7 +143,7 @@ def scan(
 
 def unscan(session: Session, actor: Actor, claim_id: int, text: str) -> None:
     claim = _held(session, actor, claim_id)
-    item, _device = _item_for(claim, items_of(session, claim_id), text)
+    item, _device = _item_for(session, claim, items_of(session, claim_id), text)
     item.scanned_at = item.scanned_by = None
     session.add(item)
     session.flush()
@@ -158,7 +158,10 @@ def hand_over(
     scanned are refused (NotScanned) unless `release_missing` puts them back in stock."""
     claim = _held(session, actor, claim_id)
     items = items_of(session, claim_id)
-    given = {pair[0].id: pair for pair in (_item_for(claim, items, t) for t in data.device_codes)}
+    given = {
+        pair[0].id: pair
+        for pair in (_item_for(session, claim, items, t) for t in data.device_codes)
+    }
     rest = [p for p in items if p[0].state == ItemState.RESERVED and p[0].id not in given]
     if rest and not data.release_missing:
         shown = [codes.display(d.code) for _i, d in rest]
@@ -167,18 +170,17 @@ def hand_over(
         raise error
     release(session, actor, claim, rest, "not collected")
     now = iso(policy.clock())
-    for item, device in given.values():
-        lifecycle.move(
-            session,
-            device,
-            to=Status.HANDED_OVER,
-            actor=actor.ledger_name,
-            extra={
-                "claim_id": claim.id,
-                "collector": data.collector,
-                "price_cents": item.price_cents,
-            },
-        )
+    lifecycle.move_many(
+        session,
+        [device for _item, device in given.values()],
+        to=Status.HANDED_OVER,
+        actor=actor.ledger_name,
+        extra_each=[
+            {"claim_id": claim.id, "collector": data.collector, "price_cents": item.price_cents}
+            for item, _device in given.values()
+        ],
+    )
+    for item, _device in given.values():
         item.state = ItemState.HANDED_OVER.value
         item.scanned_at = item.scanned_at or now
         item.scanned_by = item.scanned_by or actor.ledger_name

@@ -45,9 +45,10 @@ class FaultState(StrEnum):
     NOT_REPLACED = "not_replaced"
 
 
+# A claim's states in words of their own (in French a « réservation » is feminine).
 CLAIM_STATE_LABELS: dict[str, str] = {
-    ClaimState.RESERVED: N_("reserved"),
-    ClaimState.HANDED_OVER: N_("handed over"),
+    ClaimState.RESERVED: N_("held for its structure"),
+    ClaimState.HANDED_OVER: N_("handed over to its structure"),
     ClaimState.CANCELLED: N_("cancelled"),
     ClaimState.EXPIRED: N_("expired"),
 }

@@ -121,13 +121,48 @@ def test_walked_devices_replay_and_the_available_ones_are_catalogued(engine: sa.
 
 
 def test_a_walk_the_life_cycle_forbids_writes_nothing(engine: sa.Engine) -> None:
-    with pytest.raises(lifecycle.IllegalTransition):
-        with transaction(engine) as session:
-            lifecycle.register_walked(
-                session,
-                actor=ACTOR.ledger_name,
-                rows=[{"category": "laptop"}],
-                walks=[[(Status.AVAILABLE, {})]],
-            )
+    with pytest.raises(lifecycle.IllegalTransition), transaction(engine) as session:
+        lifecycle.register_walked(
+            session,
+            actor=ACTOR.ledger_name,
+            rows=[{"category": "laptop"}],
+            walks=[[(Status.AVAILABLE, {})]],
+        )
     with transaction(engine, read_only=True) as session:
         assert session.exec(select(Device)).first() is None
+
+
+def test_moving_devices_together_records_what_each_move_would(engine: sa.Engine) -> None:
+    with transaction(engine) as session:
+        structure = make_structure(session)
+        devices = [make_device(session, status=Status.AVAILABLE) for _ in range(3)]
+        head = ledger.head(session).seq
+        lifecycle.move_many(
+            session,
+            devices,
+            to=Status.RESERVED,
+            actor=ACTOR.ledger_name,
+            fields={"structure_id": structure},
+            extra_each=[{"claim_id": n} for n in range(3)],
+        )
+        assert rows(session) == {}
+        assert [d.status for d in devices] == ["reserved"] * 3
+        assert replay.differences(session) == []
+        assert ledger.head(session).seq == head + 3
+
+
+def test_moving_devices_together_refuses_one_taken_meanwhile(engine: sa.Engine) -> None:
+    with transaction(engine) as session:
+        structure = make_structure(session)
+        devices = [make_device(session, status=Status.AVAILABLE) for _ in range(2)]
+        session.execute(
+            sa.update(Device).where(Device.id == devices[1].id).values(status="reserved")  # type: ignore[arg-type]
+        )
+        with pytest.raises(lifecycle.StaleDevice):
+            lifecycle.move_many(
+                session,
+                devices,
+                to=Status.RESERVED,
+                actor=ACTOR.ledger_name,
+                fields={"structure_id": structure},
+            )

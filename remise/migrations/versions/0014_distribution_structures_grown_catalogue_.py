@@ -152,6 +152,10 @@ def upgrade() -> None:
         batch_op.create_index("ix_catalog_price", ["price_cents"], unique=False)
         batch_op.create_index("ix_catalog_ram", ["ram_gb"], unique=False)
         batch_op.create_index("ix_catalog_storage", ["storage_gb"], unique=False)
+        batch_op.create_index(
+            "ix_catalog_claim", ["category", "price_cents", "since", "device_id"], unique=False
+        )
+        batch_op.create_index("ix_catalog_code", ["code"], unique=True)
 
     op.create_table(
         "claim_item",
@@ -290,6 +294,8 @@ def downgrade() -> None:
 
     op.drop_table("claim_item")
     with op.batch_alter_table("catalog_item", schema=None) as batch_op:
+        batch_op.drop_index("ix_catalog_code")
+        batch_op.drop_index("ix_catalog_claim")
         batch_op.drop_index("ix_catalog_storage")
         batch_op.drop_index("ix_catalog_ram")
         batch_op.drop_index("ix_catalog_price")
