@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute, Match
 
 from db.errors import N_
+from distribution import web as distribution_web
 from grading import web as grading_web
 from intake import import_pages as intake_import_pages
 from intake import web as intake_web
@@ -33,6 +34,7 @@ TEMPLATES = [
     Path(labels_web.__file__).parent / "templates",
     Path(refurbish_web.__file__).parent / "templates",
     Path(grading_web.__file__).parent / "templates",
+    Path(distribution_web.__file__).parent / "templates",
 ]
 
 
@@ -104,6 +106,7 @@ def install(app: FastAPI) -> None:
         intake_web.router,
         intake_import_pages.router,
         grading_web.router,
+        distribution_web.router,
     ):
         pages_router.include_router(PathRouter.around(router))
     app.include_router(pages_router)
