@@ -316,13 +316,16 @@ def move_many(
     actor: str,
     fields: dict[str, Any] | None = None,
     extra_each: Sequence[dict[str, Any]] | None = None,
+    preceded_by: Sequence[ledger.NewEvent] = (),
 ) -> None:
     """`move` for devices that share their status, changing the same `fields` on each:
     one update, one catalogue statement and one ledger append for them all, which is
     what keeps a claim's time under the ledger's lock short. The events are those
-    `move` would append, one per device with its `extra_each[i]`. Raises
+    `move` would append, one per device with its `extra_each[i]`, after `preceded_by`
+    (an event that says why, such as the claim made). Raises
     IllegalTransition or StaleDevice as `move` does, before anything is written."""
     if not devices:
+        ledger.append_many(session, actor=actor, events=list(preceded_by))
         return
     current = Status(devices[0].status)
     for device in devices:
@@ -356,8 +359,11 @@ def move_many(
         session,
         actor=actor,
         events=[
-            ledger.NewEvent(event_type, {"changes": changes(before, after), **extra}, device.id)
-            for device, before, extra in zip(devices, befores, extras, strict=True)
+            *preceded_by,
+            *(
+                ledger.NewEvent(event_type, {"changes": changes(before, after), **extra}, device.id)
+                for device, before, extra in zip(devices, befores, extras, strict=True)
+            ),
         ],
     )
 

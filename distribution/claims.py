@@ -106,31 +106,35 @@ def create_claim(
     if data.device_codes is not None:
         wanted = _parsed(data.device_codes)
         found = _named(session, wanted)
-        ledger.lock(session)
-        _check_active(session, structure)
         missing = [codes.display(c) for c in wanted if c not in found]
         if missing:
             error = DeviceUnavailable(devices=missing)
             error.extra = {"devices": missing}
             raise error
         items = [found[c] for c in wanted]
-        _check_quota(session, structure, Counter(i.category for i in items), policy)
-        return Outcome(claim=reserve(session, actor, structure, items, policy=policy))
+        prepared = prepare(session, actor, structure, items, policy=policy)
+        ledger.lock(session)
+        _check_active(session, structure)
+        counted = Counter(i.category for i in items)
+        _check_quota(session, structure, counted, policy, mine=prepared.claim.id)
+        return Outcome(claim=finish(session, actor, prepared))
     assert data.quantity is not None and data.criteria is not None
     asked = Counter({data.criteria.category.value: data.quantity})
     _check_quota(session, structure, asked, policy)
     items = pick(session, data.criteria, data.quantity)
+    enough = len(items) >= data.quantity
+    prepared = prepare(session, actor, structure, items, policy=policy) if enough else None
     ledger.lock(session)
     _check_active(session, structure)
-    _check_quota(session, structure, asked, policy)
-    if len(items) < data.quantity:
-        if not data.waitlist:
-            error = NotEnoughStock(found=len(items), asked=data.quantity)
-            error.extra = {"found": len(items), "asked": data.quantity}
-            raise error
-        entry = join_waitlist(session, actor, structure, data.criteria, data.quantity, policy)
-        return Outcome(waiting=entry, found=len(items))
-    return Outcome(claim=reserve(session, actor, structure, items, policy=policy))
+    _check_quota(session, structure, asked, policy, mine=prepared.claim.id if prepared else None)
+    if prepared is not None:
+        return Outcome(claim=finish(session, actor, prepared))
+    if not data.waitlist:
+        error = NotEnoughStock(found=len(items), asked=data.quantity)
+        error.extra = {"found": len(items), "asked": data.quantity}
+        raise error
+    entry = join_waitlist(session, actor, structure, data.criteria, data.quantity, policy)
+    return Outcome(waiting=entry, found=len(items))
 
 
 def _parsed(texts: Sequence[str]) -> list[str]:
@@ -179,11 +183,18 @@ def _check_active(session: Session, structure: Structure) -> None:
 
 
 def _check_quota(
-    session: Session, structure: Structure, asked: Counter[str], policy: ClaimPolicy
+    session: Session,
+    structure: Structure,
+    asked: Counter[str],
+    policy: ClaimPolicy,
+    *,
+    mine: int | None = None,
 ) -> None:
+    """QuotaExceeded unless `asked` fits in what the quota leaves; the claim being made
+    (`mine`, written already) is not counted twice."""
     now = policy.clock()
     period = policy.quotas.period(now.astimezone(policy.quotas.zone).date())
-    taken = service.used(session, structure.id or 0, period, policy.quotas.zone)
+    taken = service.used(session, structure.id or 0, period, policy.quotas.zone, excluding=mine)
     for category, count in sorted(asked.items()):
         quota = structure.quotas.get(category, 0)
         left = rules.remaining(quota, taken.get(category, 0))
@@ -209,7 +220,18 @@ def remaining_quota(
     return rules.remaining(structure.quotas.get(category), taken.get(category, 0))
 
 
-def reserve(
+@dataclass(frozen=True)
+class Prepared:
+    """A claim written with its devices' rows, before the ledger's lock: what remains to
+    do under the lock is to move the devices and record it (`finish`)."""
+
+    claim: Claim
+    devices: list[Device]
+    prices: list[int]
+    codes: list[str]
+
+
+def prepare(
     session: Session,
     actor: Actor,
     structure: Structure,
@@ -219,11 +241,13 @@ def reserve(
     entry: WaitlistEntry | None = None,
     free: bool = False,
     fault_id: int | None = None,
-) -> Claim:
-    """Reserve `items` for `structure` in one new claim (`claim.created`, then
-    `device.reserved` for each), at their prices (nothing if `free`: a replacement
-    under warranty, outside the quota). Raises StaleDevice if one was taken meanwhile."""
+) -> Prepared:
+    """Write the claim and its items for `items` (their catalogue rows are locked, so
+    their devices cannot move meanwhile), at their prices (nothing if `free`: a
+    replacement under warranty, outside the quota). Done before the ledger's lock, so
+    that claimants hold it only for what must be serialised."""
     now = policy.clock()
+    prices = [0 if free else item.price_cents or 0 for item in items]
     claim = Claim(
         structure_id=structure.id or 0,
         state=ClaimState.RESERVED.value,
@@ -232,39 +256,10 @@ def reserve(
         expires_at=iso(rules.expiry(now, hold_days=policy.hold_days)),
         waitlist_entry_id=entry.id if entry else None,
         fault_id=fault_id,
-        total_cents=0 if free else sum(i.price_cents or 0 for i in items),
+        total_cents=sum(prices),
     )
     session.add(claim)
     session.flush()
-    ledger.append(
-        session,
-        actor=actor.ledger_name,
-        type=EventType.CLAIM_CREATED,
-        payload={
-            "claim_id": claim.id,
-            "structure_id": structure.id,
-            "devices": [i.code for i in items],
-            "total_cents": claim.total_cents,
-            "expires_at": claim.expires_at,
-            "waitlist_entry_id": claim.waitlist_entry_id,
-            "fault_id": fault_id,
-        },
-    )
-    prices = [0 if free else item.price_cents or 0 for item in items]
-    loaded = {
-        d.id: d
-        for d in session.exec(
-            select_devices(Device).where(col(Device.id).in_([i.device_id for i in items]))
-        )
-    }
-    lifecycle.move_many(
-        session,
-        [loaded[item.device_id] for item in items],
-        to=Status.RESERVED,
-        actor=actor.ledger_name,
-        fields={"structure_id": structure.id},
-        extra_each=[{"claim_id": claim.id, "price_cents": price} for price in prices],
-    )
     session.add_all(
         ClaimItem(
             claim_id=claim.id or 0,
@@ -278,8 +273,57 @@ def reserve(
         )
         for item, price in zip(items, prices, strict=True)
     )
+    ids = [item.device_id for item in items]
+    loaded = {d.id: d for d in session.exec(select_devices(Device).where(col(Device.id).in_(ids)))}
     session.flush()
+    return Prepared(claim, [loaded[i] for i in ids], prices, [item.code for item in items])
+
+
+def finish(session: Session, actor: Actor, prepared: Prepared) -> Claim:
+    """Under the ledger's lock: `claim.created`, then the devices reserved together
+    (`device.reserved` each). Raises StaleDevice if one was taken meanwhile."""
+    claim = prepared.claim
+    created = ledger.NewEvent(
+        EventType.CLAIM_CREATED,
+        {
+            "claim_id": claim.id,
+            "structure_id": claim.structure_id,
+            "devices": prepared.codes,
+            "total_cents": claim.total_cents,
+            "expires_at": claim.expires_at,
+            "waitlist_entry_id": claim.waitlist_entry_id,
+            "fault_id": claim.fault_id,
+        },
+    )
+    lifecycle.move_many(
+        session,
+        prepared.devices,
+        to=Status.RESERVED,
+        actor=actor.ledger_name,
+        fields={"structure_id": claim.structure_id},
+        extra_each=[{"claim_id": claim.id, "price_cents": price} for price in prepared.prices],
+        preceded_by=[created],
+    )
     return claim
+
+
+def reserve(
+    session: Session,
+    actor: Actor,
+    structure: Structure,
+    items: Sequence[CatalogItem],
+    *,
+    policy: ClaimPolicy,
+    entry: WaitlistEntry | None = None,
+    free: bool = False,
+    fault_id: int | None = None,
+) -> Claim:
+    """`prepare` then `finish`, for callers that already hold the ledger's lock (the
+    waitlist's job, a fault's replacement)."""
+    prepared = prepare(
+        session, actor, structure, items, policy=policy, entry=entry, free=free, fault_id=fault_id
+    )
+    return finish(session, actor, prepared)
 
 
 def join_waitlist(

@@ -158,7 +158,12 @@ def set_status(
 
 
 def used(
-    session: Session, structure_id: int, period: rules.Period, zone: ZoneInfo
+    session: Session,
+    structure_id: int,
+    period: rules.Period,
+    zone: ZoneInfo,
+    *,
+    excluding: int | None = None,
 ) -> dict[str, int]:
     """Devices of each category the structure holds or took in `period` (reserved then,
     and not released since), replacements under warranty aside."""
@@ -171,6 +176,7 @@ def used(
             col(ClaimItem.reserved_at) < end,
             col(ClaimItem.state).in_([ItemState.RESERVED.value, ItemState.HANDED_OVER.value]),
             col(ClaimItem.counts_in_quota).is_(True),
+            col(ClaimItem.claim_id) != (excluding or 0),
         )
         .group_by(col(ClaimItem.category))
     ).all()
