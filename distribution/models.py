@@ -90,8 +90,17 @@ class ClaimItem(SQLModel, table=True):
 
     __tablename__ = "claim_item"
     __table_args__ = (
-        # A structure's quota use: its devices of a category reserved in a period.
-        Index("ix_claim_item_quota", "structure_id", "category", "reserved_at"),
+        # A structure's quota use: its devices of a category reserved in a period, counted
+        # from the index alone (the claim's own items aside, those held or given).
+        Index(
+            "ix_claim_item_quota",
+            "structure_id",
+            "category",
+            "reserved_at",
+            "state",
+            "counts_in_quota",
+            "claim_id",
+        ),
     )
 
     id: int | None = SQLField(default=None, primary_key=True)

@@ -188,7 +188,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_claim_item_claim_id"), ["claim_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_claim_item_device_id"), ["device_id"], unique=False)
         batch_op.create_index(
-            "ix_claim_item_quota", ["structure_id", "category", "reserved_at"], unique=False
+            "ix_claim_item_quota",
+            ["structure_id", "category", "reserved_at", "state", "counts_in_quota", "claim_id"],
+            unique=False,
         )
 
     op.create_table(
