@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 from sqlmodel import select as select_devices
 
@@ -102,7 +103,7 @@ def create_claim(
     # Checked first without any lock, so that a claim bound to fail does not hold
     # catalogue rows that other claims would skip meanwhile; checked again below, under
     # the ledger's lock, where it counts.
-    _check_active(session, structure)
+    _check_active(session, structure, again=False)
     if data.device_codes is not None:
         wanted = _parsed(data.device_codes)
         found = _named(session, wanted)
@@ -175,8 +176,17 @@ def pick(session: Session, criteria: Criteria, quantity: int) -> list[CatalogIte
     )
 
 
-def _check_active(session: Session, structure: Structure) -> None:
-    session.refresh(structure)  # read under the ledger's lock: a suspension just made counts
+def _check_active(session: Session, structure: Structure, *, again: bool = True) -> None:
+    """StructureNotActive unless it is active; `again` reads its status and quotas anew
+    (under the ledger's lock: a suspension or a quota just changed counts)."""
+    if again:
+        row = session.execute(
+            select(col(Structure.status), col(Structure.quotas)).where(
+                col(Structure.id) == structure.id
+            )
+        ).one()
+        set_committed_value(structure, "status", row[0])
+        set_committed_value(structure, "quotas", row[1])
     if structure.status != StructureStatus.ACTIVE:
         label = STRUCTURE_STATUS_LABELS[StructureStatus(structure.status)]
         raise StructureNotActive(name=structure.name, status=Message(label))
