@@ -248,7 +248,7 @@ def list_claims(
     found = views.claims_for(
         session, actor, structure_id=structure_id, state=state, limit=limit, offset=offset
     )
-    return [views.claim_read(session, c) for c in found]
+    return views.claims_read(session, found)
 
 
 @router.get("/claims/{claim_id}", response_model=ClaimRead, tags=CLAIMS)

@@ -107,7 +107,7 @@ def claim_rows(
     found = views.claims_for(
         session, actor, structure_id=structure_id, state=state, limit=PAGE_SIZE + 1, offset=offset
     )
-    return [row_of(locale, views.claim_read(session, c)) for c in found]
+    return [row_of(locale, read) for read in views.claims_read(session, found)]
 
 
 def entry_row(locale: str, entry: WaitlistRead) -> dict[str, object]:

@@ -35,13 +35,23 @@ def claim_for(session: Session, actor: Actor, claim_id: int) -> Claim:
 
 
 def items_of(session: Session, claim_id: int) -> list[tuple[ClaimItem, Device]]:
+    return items_of_many(session, [claim_id]).get(claim_id, [])
+
+
+def items_of_many(
+    session: Session, claim_ids: Sequence[int]
+) -> dict[int, list[tuple[ClaimItem, Device]]]:
+    """The devices of each claim, in one query for them all (a listing's page)."""
     rows = session.exec(
         select(ClaimItem, Device)
         .join(Device, col(Device.id) == col(ClaimItem.device_id))
-        .where(col(ClaimItem.claim_id) == claim_id)
+        .where(col(ClaimItem.claim_id).in_(claim_ids))
         .order_by(col(ClaimItem.id))
     ).all()
-    return [(item, device) for item, device in rows]
+    found: dict[int, list[tuple[ClaimItem, Device]]] = {}
+    for item, device in rows:
+        found.setdefault(item.claim_id, []).append((item, device))
+    return found
 
 
 def _held(session: Session, actor: Actor, claim_id: int) -> Claim:

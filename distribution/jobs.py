@@ -11,6 +11,7 @@ changes nothing. The clock is `ClaimPolicy.clock`: tests turn it, never sleep.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
@@ -82,9 +83,16 @@ def expire(session: Session, actor: Actor, *, policy: ClaimPolicy, mail: bool) -
 def remind(session: Session, actor: Actor, *, policy: ClaimPolicy, mail: bool) -> list[int]:
     """Remind, once, each structure whose reservation ends within the reminder's days."""
     now = policy.clock()
+    if policy.reminder_days <= 0:
+        return []
+    soon = iso(now + timedelta(days=policy.reminder_days))
     due = session.exec(
         select(Claim)
-        .where(col(Claim.state) == ClaimState.RESERVED.value, col(Claim.reminded_at).is_(None))
+        .where(
+            col(Claim.state) == ClaimState.RESERVED.value,
+            col(Claim.reminded_at).is_(None),
+            col(Claim.expires_at) <= soon,
+        )
         .order_by(col(Claim.id))
     ).all()
     reminded = []

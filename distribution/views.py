@@ -13,6 +13,7 @@ from distribution import holding, service, waitlist
 from distribution.models import (
     Claim,
     ClaimDevice,
+    ClaimItem,
     ClaimRead,
     ClaimState,
     FaultRead,
@@ -62,7 +63,22 @@ def _ref(session: Session, structure_id: int) -> StructureRef:
 
 
 def claim_read(session: Session, claim: Claim) -> ClaimRead:
-    items = holding.items_of(session, claim.id or 0)
+    return claims_read(session, [claim])[0]
+
+
+def claims_read(session: Session, claims: Sequence[Claim]) -> list[ClaimRead]:
+    """The answers for `claims`, their devices and structures read in two queries."""
+    items = holding.items_of_many(session, [c.id or 0 for c in claims])
+    ids = {c.structure_id for c in claims}
+    names = {
+        s.id: s.name for s in session.exec(select(Structure).where(col(Structure.id).in_(ids)))
+    }
+    return [_claim_read(c, items.get(c.id or 0, []), names) for c in claims]
+
+
+def _claim_read(
+    claim: Claim, items: list[tuple[ClaimItem, Device]], names: dict[int | None, str]
+) -> ClaimRead:
     shown = [
         ClaimDevice(
             code=codes.display(device.code),
@@ -83,7 +99,7 @@ def claim_read(session: Session, claim: Claim) -> ClaimRead:
     )
     return ClaimRead(
         id=claim.id or 0,
-        structure=_ref(session, claim.structure_id),
+        structure=StructureRef(id=claim.structure_id, name=names.get(claim.structure_id, "?")),
         state=ClaimState(claim.state),
         created_at=claim.created_at,
         created_by=claim.created_by,
