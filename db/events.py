@@ -62,6 +62,8 @@ class EventType(StrEnum):
     USER_CREATED = "user.created"
     USER_PASSWORD_SET = "user.password_set"  # its browsers are signed out with it
     USER_DEACTIVATED = "user.deactivated"  # its browsers are signed out, its tokens revoked
+    USER_UPDATED = "user.updated"  # name, role or structure: `changes`, before and after
+    USER_REACTIVATED = "user.reactivated"  # its former tokens stay revoked
     USER_TOKEN_ISSUED = "user.token_issued"  # after the first, made with the account
     USER_TOKEN_REVOKED = "user.token_revoked"
     STRUCTURE_CREATED = "structure.created"

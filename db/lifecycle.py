@@ -129,7 +129,7 @@ _GIVEN = tuple(name for name in PROJECTED_FIELDS if name not in ("code", "status
 
 
 _ATTEMPTS = 5
-_COLUMNS = ("id", *PROJECTED_FIELDS)
+_COLUMNS = ("id", "status_since", *PROJECTED_FIELDS)
 
 
 _HEAD = operator.itemgetter(*_COLUMNS[:-1])  # every column but attributes, the last
@@ -146,6 +146,7 @@ def _insert_devices(
     refuses the chunk, whose savepoint is rolled back, and it is retried with new codes.
     """
     encode = canonical.dumps_plain if plain else canonical.dumps
+    since = now_iso()
     for _attempt in range(_ATTEMPTS):
         codes_ = {codes.new_code() for _ in range(len(rows) + 8)}
         fresh = list(codes_)[: len(rows)]
@@ -154,7 +155,10 @@ def _insert_devices(
         try:
             with session.begin_nested():
                 records = [
-                    _DEFAULTS | row | {"id": id_, "code": code, "status": Status.RECEIVED.value}
+                    _DEFAULTS
+                    | row
+                    | {"id": id_, "code": code, "status": Status.RECEIVED.value}
+                    | {"status_since": since}
                     for row, code, id_ in zip(
                         rows, fresh, bulk.reserve_ids(session, "device", len(rows)), strict=True
                     )
@@ -253,7 +257,7 @@ def register_walked(
             session.execute(
                 update(Device)
                 .where(col(Device.id).in_(ids))
-                .values(status=status.value)
+                .values(status=status.value, status_since=records[0]["status_since"])
                 .execution_options(synchronize_session=False)
             )
     ledger.append_many(session, actor=actor, events=events)
@@ -337,10 +341,11 @@ def move_many(
     session.flush()
     befores = [state_of(device) for device in devices]
     ids = [device.id for device in devices]
+    since = now_iso()
     result = session.execute(
         update(Device)
         .where(col(Device.id).in_(ids), col(Device.status) == current.value)
-        .values(**after)
+        .values(**after, status_since=since)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != len(ids):  # type: ignore[attr-defined]
@@ -351,7 +356,7 @@ def move_many(
                 now = Message(STATUS_LABELS[Status(found.get(device.id, current.value))])
                 raise StaleDevice(device=codes.display(device.code), current=now)
     for device in devices:
-        for name, value in {**(fields or {}), "status": to}.items():
+        for name, value in {**(fields or {}), "status": to, "status_since": since}.items():
             set_committed_value(device, name, value)
     catalog.follow_many(session, devices, before=current, after=to)
     extras = extra_each or [{}] * len(devices)
@@ -400,10 +405,11 @@ def _apply(
     session.flush()
     before = state_of(device)
     after = {name: _plain(value) for name, value in fields.items()}
+    written = after | ({"status_since": now_iso()} if "status" in fields else {})
     result = session.execute(
         update(Device)
         .where(col(Device.id) == device.id, col(Device.status) == expected.value)
-        .values(**after)
+        .values(**written)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -412,6 +418,8 @@ def _apply(
         raise StaleDevice(device=codes.display(device.code), current=Message(STATUS_LABELS[now]))
     for name, value in fields.items():
         set_committed_value(device, name, value)
+    if "status_since" in written:
+        set_committed_value(device, "status_since", written["status_since"])
     if Status.AVAILABLE in (expected, Status(device.status)):
         catalog.follow(session, device, before=expected, after=Status(device.status))
     payload = {"changes": changes(before, after), **(extra or {})}

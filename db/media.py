@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from db.errors import N_, Message
@@ -85,6 +85,9 @@ class StorageMedium(SQLModel, table=True):
     """A disk, a memory card or a phone's internal storage that belongs to a device."""
 
     __tablename__ = "storage_medium"
+    # A device's media and which ones replace a destroyed one, from the index alone
+    # (the dashboard's devices held up by erasure).
+    __table_args__ = (Index("ix_storage_medium_device", "device_id", "id", "replaces_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     device_id: int = Field(foreign_key="device.id", index=True)
@@ -105,6 +108,8 @@ class ErasureRecord(SQLModel, table=True):
     """One sanitization of one medium (or a re-verification of one), as evidence."""
 
     __tablename__ = "erasure_record"
+    # A medium's newest erasure and its outcome, from the index alone.
+    __table_args__ = (Index("ix_erasure_record_newest", "medium_id", "id", "passed", "level"),)
 
     id: int | None = Field(default=None, primary_key=True)
     device_id: int = Field(foreign_key="device.id", index=True)

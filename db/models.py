@@ -120,6 +120,12 @@ class Device(SQLModel, table=True):
         _where_present("ix_device_serial_upper", func.upper(text("serial")), "serial"),
         _where_present("ix_device_asset_tag_upper", func.upper(text("asset_tag")), "asset_tag"),
         _where_present("ix_device_imei", "imei", "imei"),
+        # The dashboard: the stock counted from an index alone, and the devices waiting
+        # longest at each stage (migration 0015).
+        Index("ix_device_stock", "status", "category", "grade"),
+        Index("ix_device_backlog", "status", "status_since"),
+        Index("ix_device_batch_category", "batch_id", "category"),  # batches reconciled
+        Index("ix_device_location", "location", "id"),  # what a shelf holds, in order
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +142,9 @@ class Device(SQLModel, table=True):
     price_cents: int | None = Field(default=None)
     location: str | None = Field(default=None, max_length=200)
     structure_id: int | None = Field(default=None, foreign_key="structure.id", index=True)
+    # When the device reached its status: set by `db.lifecycle` with each move, never
+    # in the ledger's events (their own time says it).
+    status_since: str | None = Field(default=None, max_length=32)
     attributes: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONDocument, nullable=False)
     )

@@ -101,6 +101,15 @@ class ClaimItem(SQLModel, table=True):
             "counts_in_quota",
             "claim_id",
         ),
+        # Every structure's quota use in a period at once (the dashboard), by date first.
+        Index(
+            "ix_claim_item_period",
+            "reserved_at",
+            "structure_id",
+            "category",
+            "state",
+            "counts_in_quota",
+        ),
     )
 
     id: int | None = SQLField(default=None, primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -48,6 +48,15 @@ class GradeDecision(SQLModel, table=True):
     The newest is the device's grade; earlier ones are its history."""
 
     __tablename__ = "grade_decision"
+    # The grades set by hand, newest first, without reading every decision.
+    __table_args__ = (
+        Index(
+            "ix_grade_decision_override",
+            "id",
+            postgresql_where=text("override_reason IS NOT NULL"),
+            sqlite_where=text("override_reason IS NOT NULL"),
+        ),
+    )
 
     id: int | None = SQLField(default=None, primary_key=True)
     device_id: int = SQLField(foreign_key="device.id", index=True)

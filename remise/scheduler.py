@@ -24,6 +24,7 @@ from refurbish.erasure import sampling
 from remise import accounts, idempotency, mail
 from remise.auth import system_actor
 from remise.settings import Settings
+from reporting import flows
 
 log = logging.getLogger("remise.jobs")
 
@@ -123,6 +124,12 @@ def run_distribution(
     return done
 
 
+def count_flows(engine: Engine) -> flows.Counted:
+    """Add the ledger's new events to the dashboard's flows per day (see `reporting.flows`)."""
+    with transaction(engine) as session:
+        return flows.count(session)
+
+
 def send_mail(engine: Engine, settings: Settings, *, now: datetime | None = None) -> mail.Sent:
     """E-mail what the outbox holds, after the transactions that wrote it committed."""
     if settings.smtp_url is None:
@@ -185,6 +192,15 @@ def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
         day_of_week=settings.erasure_sample_weekday,
         hour=6,
         id="erasure-sample",
+        coalesce=True,
+        max_instances=1,
+    )
+    jobs.add_job(
+        count_flows,
+        "interval",
+        args=[engine],
+        minutes=1,
+        id="flows",
         coalesce=True,
         max_instances=1,
     )

@@ -23,6 +23,7 @@ import db.models  # noqa: F401  (registers the tables)
 import grading.models  # noqa: F401
 import intake.models  # noqa: F401
 import refurbish.models  # noqa: F401
+import reporting.models  # noqa: F401
 from db.engine import make_engine, normalise_url
 from remise import migrate
 from remise.app import create_app

@@ -12,6 +12,7 @@ import distribution.models  # noqa: F401
 import grading.models  # noqa: F401
 import intake.models  # noqa: F401
 import refurbish.models  # noqa: F401
+import reporting.models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata
