@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from db import codes, ledger
 from db.clock import now_iso
+from db.enums import CATEGORY_LABELS, STATUS_LABELS, Category, Status
 from db.errors import N_, Conflict, NotFound
 from db.events import EventType
 from db.models import Device, Location, LocationKind
@@ -156,6 +158,38 @@ def device_counts(session: Session) -> dict[str, int]:
         .group_by(col(Device.location))
     )
     return {name: count for name, count in session.exec(query).all() if name}
+
+
+LISTED_HERE = 50  # a location page lists this many devices; the inventory search, all
+
+
+def devices_at(
+    session: Session, name: str, *, limit: int = LISTED_HERE
+) -> tuple[list[dict[str, Any]], int]:
+    """The devices kept at the location `name` (the first `limit`, by code), each with
+    its category and status as msgids, and how many there are: one read of the devices
+    there (a CTE the planner keeps, so that it does not walk the whole code index
+    looking for a shelf's few devices), counted as they are sorted."""
+    columns = (Device.code, Device.category, Device.brand, Device.model, Device.status)
+    here = (
+        select(*(col(c) for c in columns))
+        .where(col(Device.location) == name)
+        .cte("here")
+        .prefix_with("MATERIALIZED")
+    )
+    counted = select_columns(*here.c, func.count().over().label("total"))
+    query = counted.order_by(here.c.code).limit(limit)
+    rows = session.execute(query).all()
+    listed = [
+        {
+            "code": codes.display(row.code),
+            "category": CATEGORY_LABELS.get(Category(row.category), N_("Other")),
+            "device": " ".join(part for part in (row.brand, row.model) if part),
+            "status": STATUS_LABELS[Status(row.status)],
+        }
+        for row in rows
+    ]
+    return listed, rows[0].total if rows else 0
 
 
 def label_contents(

@@ -269,6 +269,17 @@ def locations_page(request: Request, session: SessionDep, _actor: PlaceReader) -
     return _locations_page(request, session)
 
 
+@router.get("/locations/{code}", response_class=HTMLResponse)
+def location_page(
+    code: str, request: Request, session: SessionDep, _actor: PlaceReader
+) -> Response:
+    """One location: its code, and the devices kept there (the first ones, by code)."""
+    place = locations.by_code(session, code)
+    devices, total = locations.devices_at(session, place.name)
+    context = {"place": place, "devices": devices, "total": total, "kinds": locations.KIND_LABELS}
+    return render(request, "labels/location.html", context)
+
+
 @router.post("/locations", dependencies=[Csrf], response_class=HTMLResponse)
 def create_location(
     request: Request,
