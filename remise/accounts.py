@@ -10,22 +10,23 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from db import ledger
 from db.clock import Clock, iso, now_iso, utcnow
 from db.enums import Role
-from db.errors import N_, Conflict, DomainError, Invalid, Unauthorized
-from db.events import EventType
-from db.models import User, WebSession
+from db.errors import N_, Conflict, DomainError, Invalid, NotFound, Unauthorized
+from db.events import EventType, changes
+from db.models import Structure, User, WebSession
 from remise import lockout, tokens
 from remise.auth import Actor
 from remise.passwords import check_password
 from remise.security import KnownDevice, hash_password, new_token, token_digest, verify_password
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+DISPLAY_NAME_MAX = 200  # as `User.display_name` holds
 
 
 class UsernameTaken(Conflict):
@@ -46,6 +47,64 @@ class StructureRequired(Invalid):
     message = N_("A structure user must belong to a structure (give --structure).")
 
 
+class StructureNotAllowed(Invalid):
+    code = "structure_not_allowed"
+    message = N_("Only a structure user belongs to a structure: choose none for this role.")
+
+
+class UnknownStructure(Invalid):
+    code = "unknown_structure"
+    message = N_("There is no structure %(id)s: choose one from the list.")
+
+
+class BadDisplayName(Invalid):
+    code = "bad_display_name"
+    message = N_("A name shown in the pages has at most %(max)s characters.")
+
+
+def add_user(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    role: Role,
+    display_name: str | None = None,
+    structure_id: int | None = None,
+    password: str | None = None,
+    locale: str = "fr",
+) -> User:
+    """Create a user, without an API token (`user.created`). Raises BadUsername,
+    StructureRequired, StructureNotAllowed, UnknownStructure, BadDisplayName,
+    WeakPassword, UsernameTaken."""
+    username = username.strip().lower()
+    if not _USERNAME.match(username):
+        raise BadUsername(username=username)
+    check_structure(session, role, structure_id)
+    display_name = _display_name(display_name, username)
+    if password is not None:
+        check_password(password, user_inputs=(username, display_name))
+    if session.exec(select(User).where(User.username == username)).first():
+        raise UsernameTaken(username=username)
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role.value,
+        structure_id=structure_id,
+        password_hash=hash_password(password) if password else None,
+        locale=locale,
+        created_at=now_iso(),
+    )
+    session.add(user)
+    session.flush()
+    ledger.append(
+        session,
+        actor=actor.ledger_name,
+        type=EventType.USER_CREATED,
+        payload={"user": username, "role": role.value, "structure_id": user.structure_id},
+    )
+    return user
+
+
 def create_user(
     session: Session,
     actor: Actor,
@@ -58,38 +117,41 @@ def create_user(
     locale: str = "fr",
     expires_days: int | None = None,
 ) -> tuple[User, str]:
-    """Create a user and its first API token (expiring after `expires_days` if given);
-    returns both (the token is shown once). Raises WeakPassword for a weak password."""
-    username = username.strip().lower()
-    if not _USERNAME.match(username):
-        raise BadUsername(username=username)
-    if role == Role.STRUCTURE and structure_id is None:
-        raise StructureRequired()
-    if password is not None:
-        check_password(password, user_inputs=(username, display_name or ""))
-    if session.exec(select(User).where(User.username == username)).first():
-        raise UsernameTaken(username=username)
-    user = User(
+    """`add_user`, with a first API token (expiring after `expires_days` if given);
+    returns both (the token is shown once)."""
+    user = add_user(
+        session,
+        actor,
         username=username,
-        display_name=display_name or username,
-        role=role.value,
-        structure_id=structure_id if role == Role.STRUCTURE else None,
-        password_hash=hash_password(password) if password else None,
+        role=role,
+        display_name=display_name,
+        structure_id=structure_id,
+        password=password,
         locale=locale,
-        created_at=now_iso(),
     )
-    session.add(user)
-    session.flush()
     _row, token = tokens.issue_token(
         session, user, label="created with the account", expires_days=expires_days
     )
-    ledger.append(
-        session,
-        actor=actor.ledger_name,
-        type=EventType.USER_CREATED,
-        payload={"user": username, "role": role.value, "structure_id": user.structure_id},
-    )
     return user, token
+
+
+def check_structure(session: Session, role: Role, structure_id: int | None) -> None:
+    """A structure user belongs to a structure that exists; the other roles to none."""
+    if role != Role.STRUCTURE:
+        if structure_id is not None:
+            raise StructureNotAllowed()
+        return
+    if structure_id is None:
+        raise StructureRequired()
+    if session.get(Structure, structure_id) is None:
+        raise UnknownStructure(id=structure_id)
+
+
+def _display_name(display_name: str | None, username: str) -> str:
+    shown = (display_name or "").strip() or username
+    if len(shown) > DISPLAY_NAME_MAX:
+        raise BadDisplayName(max=DISPLAY_NAME_MAX)
+    return shown
 
 
 class UnknownUser(DomainError):
@@ -119,9 +181,11 @@ def set_password(
     username: str,
     password: str,
     keep_tokens: bool = False,
+    keep_session: str | None = None,
     clock: Clock = utcnow,
 ) -> int:
-    """Give a user a new password for the pages: its browsers are signed out, the wrong
+    """Give a user a new password for the pages: its browsers are signed out (but the
+    one whose session cookie is `keep_session`: a user changing their own), the wrong
     passwords counted against it are forgotten, its API tokens are revoked unless
     `keep_tokens` (an off-boarding must end them too), and the ledger records who did it.
     Returns how many tokens were revoked. Raises WeakPassword, UnknownUser."""
@@ -130,7 +194,10 @@ def set_password(
     check_password(password, user_inputs=(user.username, user.display_name))
     user.password_hash = hash_password(password)
     session.add(user)
-    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    ended = delete(WebSession).where(col(WebSession.user_id) == user.id)
+    if keep_session is not None:
+        ended = ended.where(col(WebSession.token_hash) != token_digest(keep_session))
+    session.execute(ended)
     lockout.forget_user(session, user.username)
     revoked = 0 if keep_tokens else tokens.revoke_all(session, user.id, now=clock())
     ledger.append(
@@ -153,11 +220,15 @@ def deactivate_user(
     session: Session, actor: Actor, *, username: str, clock: Clock = utcnow
 ) -> Deactivation:
     """The user can no longer sign in nor use the API: its browsers are signed out and
-    its tokens revoked at once; the ledger records it. Raises AlreadyDeactivated."""
+    its tokens revoked at once; the ledger records it. Raises AlreadyDeactivated,
+    NotOnYourself (the actor's own account), LastCoordinator."""
     user = user_named(session, username)
     assert user.id is not None
     if not user.active:
         raise AlreadyDeactivated(username=user.username)
+    if user.id == actor.user_id:
+        raise NotOnYourself()
+    keep_a_coordinator(session, user)
     user.active = False
     session.add(user)
     ended = session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
@@ -173,6 +244,105 @@ def deactivate_user(
     )
     session.flush()
     return done
+
+
+class UnknownUserId(NotFound):
+    code = "unknown_user"
+    message = N_("There is no user %(id)s.")
+
+
+class NotOnYourself(Conflict):
+    code = "not_on_yourself"
+    message = N_(
+        "You cannot deactivate your own account nor change your own role: ask another coordinator."
+    )
+
+
+class LastCoordinator(Conflict):
+    code = "last_coordinator"
+    message = N_(
+        "“%(username)s” is the last active coordinator: make another user a coordinator "
+        "first, so that someone can still manage the accounts."
+    )
+
+
+class AlreadyActive(Conflict):
+    code = "already_active"
+    message = N_("The user “%(username)s” is already active.")
+
+
+def user_by_id(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise UnknownUserId(id=user_id)
+    return user
+
+
+def keep_a_coordinator(session: Session, user: User) -> None:
+    """LastCoordinator if `user` is the only active coordinator. The ledger's lock is
+    taken first: two coordinators removing each other at once are counted in turn."""
+    if not user.active or user.role != Role.COORDINATOR.value:
+        return
+    ledger.lock(session)
+    others = session.exec(
+        select(func.count(col(User.id))).where(
+            User.role == Role.COORDINATOR.value, col(User.active).is_(True), User.id != user.id
+        )
+    ).one()
+    if not others:
+        raise LastCoordinator(username=user.username)
+
+
+def update_user(
+    session: Session,
+    actor: Actor,
+    *,
+    user_id: int,
+    display_name: str | None,
+    role: Role,
+    structure_id: int | None,
+) -> dict[str, list[object]]:
+    """Change a user's shown name, role and structure (`user.updated`, with what changed,
+    before and after); a new role holds at its next request. Returns the changes.
+    Raises UnknownUserId, NotOnYourself, LastCoordinator, as `add_user` does."""
+    user = user_by_id(session, user_id)
+    if role.value != user.role:
+        if user.id == actor.user_id:
+            raise NotOnYourself()
+        keep_a_coordinator(session, user)
+    check_structure(session, role, structure_id)
+    after = {
+        "display_name": _display_name(display_name, user.username),
+        "role": role.value,
+        "structure_id": structure_id,
+    }
+    changed = changes({key: getattr(user, key) for key in after}, after)
+    if changed:
+        for key, value in after.items():
+            setattr(user, key, value)
+        session.add(user)
+        payload = {"user": user.username, "changes": changed}
+        ledger.append(
+            session, actor=actor.ledger_name, type=EventType.USER_UPDATED, payload=payload
+        )
+        session.flush()
+    return changed
+
+
+def reactivate_user(session: Session, actor: Actor, *, user_id: int) -> User:
+    """The user may sign in again with its password (`user.reactivated`); the tokens
+    revoked with its deactivation stay revoked. Raises UnknownUserId, AlreadyActive."""
+    user = user_by_id(session, user_id)
+    if user.active:
+        raise AlreadyActive(username=user.username)
+    user.active = True
+    session.add(user)
+    payload = {"user": user.username}
+    ledger.append(
+        session, actor=actor.ledger_name, type=EventType.USER_REACTIVATED, payload=payload
+    )
+    session.flush()
+    return user
 
 
 def actor_for(user: User) -> Actor:

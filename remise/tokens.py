@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Update, or_, update
+from sqlalchemy import Engine, Update, func, or_, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
@@ -310,3 +310,15 @@ def record_use_alone(engine: Engine, token_id: int, minute: str) -> bool:
         log.info("last use of API token %s not recorded: the database is busy", token_id)
         return False
     return True
+
+
+def live_counts(session: Session, *, now: datetime) -> dict[int, int]:
+    """How many tokens of each user still work (neither revoked nor expired), by user id;
+    a user without one is not named. (A deactivated user's are all revoked.)"""
+    unexpired = or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > iso(now))
+    statement = (
+        select_columns(col(ApiToken.user_id), func.count(col(ApiToken.id)))
+        .where(col(ApiToken.revoked).is_(False), unexpired)
+        .group_by(col(ApiToken.user_id))
+    )
+    return {int(user_id): int(count) for user_id, count in session.execute(statement)}
