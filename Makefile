@@ -40,7 +40,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i remise/locale/messages.pot -d remise/locale --no-fuzzy-matching --ignore-obsolete
 
 # Every benchmark, a module of the bench package (tests/test_bench.py checks this list).
-BENCHMARKS := ledger intake_import label_drawing pages http erasure device_grading claims
+BENCHMARKS := ledger intake_import label_drawing pages http erasure device_grading claims dashboard
 
 bench: $(STAMP)
 	set -e; for name in $(BENCHMARKS); do $(BIN)/python -m bench.$$name; done
