@@ -40,6 +40,7 @@ from remise.i18n import negotiate
 from remise.routing import API_PATHS, PathRouter
 from remise.settings import Settings
 from remise.threads import Workers
+from reporting import api as reporting_api
 
 DESCRIPTION = """
 Remise follows donated devices from intake to a partner structure: labels,
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         certificate_api.router,
         grading_api.router,
         distribution_api.router,
+        reporting_api.router,
     )
     api = PathRouter(under=API_PATHS)
     for router in routers:

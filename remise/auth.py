@@ -44,6 +44,11 @@ class Permission(StrEnum):
     FAULTS_REPORT = "faults.report"
     FAULTS_DECIDE = "faults.decide"
     INBOX_READ = "inbox.read"
+    DASHBOARD_READ = "dashboard.read"
+    INVENTORY_SEARCH = "inventory.search"
+    USERS_MANAGE = "users.manage"
+    REPORTS_READ = "reports.read"
+    IMPACT_FACTORS_MANAGE = "impact_factors.manage"
     ME = "me"
     API_SCRIPTS = "api.scripts"
 
@@ -77,6 +82,12 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.FAULTS_REPORT: frozenset({Role.COORDINATOR, Role.STRUCTURE}),
     Permission.FAULTS_DECIDE: frozenset({Role.COORDINATOR}),
     Permission.INBOX_READ: frozenset({Role.STRUCTURE}),
+    Permission.DASHBOARD_READ: frozenset({Role.COORDINATOR}),
+    # Staff look devices up by any identifier; a structure sees only its catalogue.
+    Permission.INVENTORY_SEARCH: STAFF,
+    Permission.USERS_MANAGE: frozenset({Role.COORDINATOR}),
+    Permission.REPORTS_READ: frozenset({Role.COORDINATOR}),  # donors' impact reports
+    Permission.IMPACT_FACTORS_MANAGE: frozenset({Role.COORDINATOR}),
     Permission.ME: ALL_ROLES,
     # Whom the pages point to the API documentation: the scripts of workshops and
     # coordinators. Every role may still hold tokens (ME); this only decides the tiles.
@@ -84,13 +95,13 @@ POLICY: dict[Permission, frozenset[Role]] = {
 }
 
 # Where each role lands after signing in, unless the sign-in was on the way elsewhere:
-# a bench volunteer at the scan field, a workshop or a coordinator at the intake, a
-# structure on the home page (until its portal exists).
+# a bench volunteer at the scan field, a workshop at the reception of batches, a
+# coordinator on the dashboard, a structure in its portal's catalogue.
 START_PAGES: dict[Role, str] = {
     Role.BENCH: "/bench",
     Role.WORKSHOP: "/intake",
-    Role.COORDINATOR: "/intake",
-    Role.STRUCTURE: "/",
+    Role.COORDINATOR: "/dashboard",
+    Role.STRUCTURE: "/portal",
 }
 
 

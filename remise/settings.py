@@ -129,6 +129,12 @@ class Settings(BaseSettings):
         "TLS, smtp+starttls://); unset: structures read their inbox only",
     )
     mail_from: str = Field(default="remise@localhost", description="the sender of e-mails")
+    coordinator_email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="where news for the coordinators goes by e-mail (a structure signed up "
+        "and waits for approval); unset: the dashboard only",
+    )
     distribution_interval_minutes: int = Field(
         default=1, ge=1, le=60, description="how often expiries, reminders and the waitlist run"
     )

@@ -25,7 +25,8 @@ from refurbish.erasure import web as erasure_web
 from remise import forms, pages
 from remise.i18n import translate
 from remise.routing import API_PATHS, PathRouter
-from remise.web import account
+from remise.web import account, users
+from reporting import web as reporting_web
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES = [
@@ -35,6 +36,7 @@ TEMPLATES = [
     Path(refurbish_web.__file__).parent / "templates",
     Path(grading_web.__file__).parent / "templates",
     Path(distribution_web.__file__).parent / "templates",
+    Path(reporting_web.__file__).parent / "templates",
 ]
 
 
@@ -100,6 +102,7 @@ def install(app: FastAPI) -> None:
     pages_router = PathRouter(outside=API_PATHS)
     for router in (
         account.router,
+        users.router,
         labels_web.router,
         refurbish_web.router,
         erasure_web.router,
@@ -107,6 +110,7 @@ def install(app: FastAPI) -> None:
         intake_import_pages.router,
         grading_web.router,
         distribution_web.router,
+        reporting_web.router,
     ):
         pages_router.include_router(PathRouter.around(router))
     app.include_router(pages_router)

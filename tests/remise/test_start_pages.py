@@ -57,8 +57,8 @@ def post_login(client: TestClient, name: str, **fields: str) -> str:
     [
         (Role.BENCH, "/bench"),
         (Role.WORKSHOP, "/intake"),
-        (Role.COORDINATOR, "/intake"),
-        (Role.STRUCTURE, "/"),
+        (Role.COORDINATOR, "/dashboard"),
+        (Role.STRUCTURE, "/portal"),
     ],
 )
 def test_start_page_of_each_role(role: Role, expected: str) -> None:
